@@ -1,0 +1,1 @@
+"""DwiseNeuro trainer: model, training, evaluation and export of Sensorium 2023 ensembles."""

@@ -1,0 +1,82 @@
+"""Subcommands about models: summary, import-original, export, predict."""
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import configs, ensemble
+from .model import DwiseNeuro, count_parameters
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("summary", help="parameter count and configuration of a config")
+    p.add_argument("--config", required=True, help="built-in config name or JSON file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=summary)
+
+    for name, help_text in (("import-original", "convert the original solution's checkpoints"),
+                            ("export", "export experiments trained by this trainer")):
+        p = subparsers.add_parser(name, help=f"{help_text} into an ensemble folder")
+        p.add_argument("experiments", nargs="+", type=Path, metavar="EXPERIMENT_DIR",
+                       help="folders with fold_<k>/model-<epoch>-<score>.pth")
+        p.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR")
+        p.add_argument("--mice", help="comma-separated mouse ids, in readout order")
+        p.add_argument("--name", help="ensemble name (default: the folder name)")
+        p.set_defaults(handler=export)
+
+    p = subparsers.add_parser("predict", help="reference prediction of an ensemble for one clip")
+    p.add_argument("--models", required=True, type=Path, metavar="MODELS_DIR")
+    p.add_argument("--mouse", required=True)
+    p.add_argument("--video", required=True, type=Path, help="(36, 64, T) .npy")
+    p.add_argument("--behavior", required=True, type=Path, help="(2, T) .npy")
+    p.add_argument("--pupil-center", required=True, type=Path, help="(2, T) .npy")
+    p.add_argument("--out", required=True, type=Path, help="output (neurons, T) float32 .npy")
+    p.add_argument("--batch-size", type=int, default=1,
+                   help="windows per forward call (1 is the original predictor's way)")
+    p.set_defaults(handler=predict)
+
+
+def summary(args) -> int:
+    config = configs.load_config(args.config)
+    kwargs = configs.model_kwargs(config)
+    if not kwargs.get("readout_outputs"):
+        kwargs["readout_outputs"] = [100, 100]  # configs whose mice come from the data
+    with torch.no_grad():
+        model = DwiseNeuro(**kwargs)
+    info = {
+        "config": args.config,
+        "parameters": count_parameters(model),
+        "readouts": len(kwargs["readout_outputs"]),
+        "nn_module": ensemble._jsonable(kwargs),
+    }
+    if args.json:
+        print(json.dumps(info, indent=1))
+    else:
+        print(f"{args.config}: {info['parameters']:,} trainable parameters, {info['readouts']} readouts")
+    return 0
+
+
+def export(args) -> int:
+    mice = [m.strip() for m in args.mice.split(",")] if args.mice else None
+    manifest = ensemble.write_ensemble(args.experiments, args.out, mouse_ids=mice, name=args.name)
+    print(f"wrote {args.out / ensemble.MANIFEST}: {len(manifest['members'])} members, "
+          f"{len(manifest['mice'])} mice")
+    return 0
+
+
+def _load_array(path: Path) -> np.ndarray:
+    try:
+        return np.load(str(path), allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable .npy array ({error})") from error
+
+
+def predict(args) -> int:
+    from .predict import predict_clip
+    models = ensemble.load_ensemble(args.models)
+    responses = predict_clip(models, args.mouse, _load_array(args.video), _load_array(args.behavior),
+                             _load_array(args.pupil_center), batch_size=args.batch_size)
+    np.save(str(args.out), responses)
+    print(f"wrote {args.out}: {responses.shape[0]} neurons x {responses.shape[1]} frames")
+    return 0
