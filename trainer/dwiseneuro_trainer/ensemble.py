@@ -40,6 +40,9 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the file from the service's user
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

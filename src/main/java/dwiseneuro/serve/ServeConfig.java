@@ -1,0 +1,80 @@
+package dwiseneuro.serve;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** Every setting of the service, under the {@code dwiseneuro.} prefix (environment: {@code DWISENEURO_...}). */
+@ConfigMapping(prefix = "dwiseneuro")
+public interface ServeConfig {
+
+    /** The ensemble folder to serve: manifest.json plus one TorchScript file per member. */
+    @WithName("models-dir")
+    @WithDefault("models/demo")
+    Path modelsDir();
+
+    /** Check every member file against the sha256 in the manifest before loading it. */
+    @WithName("verify-checksums")
+    @WithDefault("true")
+    boolean verifyChecksums();
+
+    /** Devices: "auto" (every GPU, else the CPU), "cpu", or a comma-separated list like "gpu0,gpu1". */
+    @WithDefault("auto")
+    String devices();
+
+    /** Intra-op threads of the PyTorch engine on CPU (0: PyTorch's default). Applies before the engine starts. */
+    @WithDefault("0")
+    int threads();
+
+    Batching batching();
+
+    Limits limits();
+
+    interface Batching {
+        /** Most windows one forward call of a member takes (across clips and mice). */
+        @WithName("max-batch")
+        @WithDefault("32")
+        int maxBatch();
+
+        /** Longest time a worker waits for a fuller batch once it has work. */
+        @WithName("max-delay")
+        @WithDefault("5ms")
+        Duration maxDelay();
+
+        /** Windows that may wait in one device's queue; a request that does not fit gets 429. */
+        @WithName("queue-capacity")
+        @WithDefault("8192")
+        int queueCapacity();
+
+        /** Deadline of a request that does not set its own (timeout_ms / X-Request-Timeout-Ms). */
+        @WithName("default-timeout")
+        @WithDefault("120s")
+        Duration defaultTimeout();
+
+        /** At shutdown, how long the workers may take to finish the windows already queued. */
+        @WithName("drain-timeout")
+        @WithDefault("30s")
+        Duration drainTimeout();
+
+        /** How often the workers log their throughput. */
+        @WithName("log-interval")
+        @WithDefault("30s")
+        Duration logInterval();
+    }
+
+    interface Limits {
+        /** Largest accepted request body in bytes (larger: 413). */
+        @WithName("max-upload-bytes")
+        @WithDefault("268435456")
+        long maxUploadBytes();
+
+        /** Most frames in one clip (more: 413). 3600 frames is two minutes at 30 fps. */
+        @WithName("max-frames")
+        @WithDefault("3600")
+        int maxFrames();
+
+    }
+}

@@ -1,0 +1,216 @@
+package dwiseneuro.serve.api;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+import dwiseneuro.serve.ServeConfig;
+import dwiseneuro.serve.batching.DeadlineExceededException;
+import dwiseneuro.serve.batching.InferenceScheduler;
+import dwiseneuro.serve.clip.Clip;
+import dwiseneuro.serve.ensemble.Ensemble;
+import dwiseneuro.serve.ensemble.Manifest;
+import dwiseneuro.serve.media.NpyArray;
+import dwiseneuro.serve.media.NpyReader;
+import dwiseneuro.serve.media.NpyWriter;
+import io.smallrye.common.annotation.Blocking;
+import io.vertx.core.http.HttpServerRequest;
+
+/** The mice of the served ensemble and their predicted responses to a clip. */
+@Path("/v1/mice")
+@Tag(name = "mice", description = "Predict neuronal responses of a mouse to a video clip")
+public class MiceResource {
+
+    public static final String NPY = "application/x-npy";
+    private static final Set<String> PARTS = Set.of("video", "behavior", "pupil_center");
+
+    private final Ensemble ensemble;
+    private final InferenceScheduler scheduler;
+    private final ServeConfig config;
+
+    public MiceResource(Ensemble ensemble, InferenceScheduler scheduler, ServeConfig config) {
+        this.ensemble = ensemble;
+        this.scheduler = scheduler;
+        this.config = config;
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "List the mice", description = "The mice the served ensemble predicts, with their neuron counts.")
+    @APIResponse(responseCode = "200", description = "The mice",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(type = SchemaType.ARRAY, implementation = MouseInfo.class)))
+    @APIResponse(responseCode = "503", description = "The ensemble is still loading or failed to load",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public List<MouseInfo> mice() {
+        return manifest().mice().stream().map(m -> new MouseInfo(m.id(), m.index(), m.neurons())).toList();
+    }
+
+    @POST
+    @Path("/{id}/responses")
+    @Blocking
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Produces({MediaType.APPLICATION_JSON, NPY})
+    @Operation(summary = "Predict responses to a clip",
+            description = "Runs the 16-frame sliding window (step 2, target at the last frame) over the clip for every "
+                    + "target frame from 30 on, blends the windows with equal weights, and averages the ensemble's members: "
+                    + "the same numbers as the original DwiseNeuro predictor. Trailing NaN frames are cut off first. "
+                    + "Answers JSON, or a float32 .npy of shape (neurons, frames) for Accept: application/x-npy.")
+    @APIResponse(responseCode = "200", description = "Responses, neurons x frames",
+            content = {
+                @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResponsesResult.class)),
+                @Content(mediaType = NPY, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "400", description = "A part is missing, unknown or not a readable .npy array",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such mouse in the served ensemble",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "413", description = "The upload or the clip is larger than this service accepts",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "The body is not multipart/form-data",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "Wrong shapes, mismatched lengths, NaN inside the clip or fewer than 31 frames",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "The queue is full; retry after the Retry-After header's seconds",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The ensemble is not ready (loading, failed, or shutting down)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "504", description = "The request's deadline passed before its windows ran",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public CompletionStage<Response> responses(
+            @Parameter(description = "Mouse id from GET /v1/mice", example = "demo-mouse-1") @PathParam("id") String id,
+            ResponsesUpload upload,
+            @Parameter(description = "Deadline for this request in milliseconds (default from dwiseneuro.batching.default-timeout)")
+            @QueryParam("timeout_ms") Long timeoutMs,
+            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins")
+            @HeaderParam("X-Request-Timeout-Ms") Long timeoutHeader,
+            @Context HttpHeaders headers,
+            @Context HttpServerRequest request) {
+        Manifest manifest = manifest();
+        Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
+                "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
+        boolean npy = wantsNpy(headers);
+        Clip clip = readClip(upload, manifest);
+        Duration timeout = timeout(timeoutMs != null ? timeoutMs : timeoutHeader);
+        InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
+        request.response().closeHandler(ignored -> submission.cancel().run());
+        return submission.result()
+                // A backstop: the worker drops expired windows, but a clip in flight finishes its batch.
+                .orTimeout(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)
+                .handle((values, error) -> {
+                    if (error != null) {
+                        throw unwrap(error);
+                    }
+                    return npy ? npyResponse(values, mouse.neurons(), clip.frames())
+                            : jsonResponse(values, mouse, clip.frames(), manifest);
+                });
+    }
+
+    private Manifest manifest() {
+        if (ensemble.state() != Ensemble.State.READY || !scheduler.accepting()) {
+            String why = ensemble.state() == Ensemble.State.FAILED ? "the ensemble failed to load: " + ensemble.problem()
+                    : ensemble.state() == Ensemble.State.LOADING ? "the ensemble is still loading" : "the service is shutting down";
+            throw new ProblemException(503, why, java.util.Map.of("Retry-After", "10"));
+        }
+        return ensemble.manifest().orElseThrow();
+    }
+
+    private Clip readClip(ResponsesUpload upload, Manifest manifest) {
+        if (upload == null || upload.all == null) {
+            throw new ProblemException(400, "expected multipart/form-data with parts video, behavior and pupil_center");
+        }
+        for (FileUpload part : upload.all) {
+            if (!PARTS.contains(part.name())) {
+                throw new ProblemException(400, "unknown part '" + part.name() + "'; expected video, behavior and pupil_center");
+            }
+        }
+        NpyArray video = read(upload.video, "video");
+        NpyArray behavior = read(upload.behavior, "behavior");
+        NpyArray pupilCenter = read(upload.pupilCenter, "pupil_center");
+        Manifest.Input input = manifest.input();
+        return Clip.of(video, behavior, pupilCenter, input.videoHeight(), input.videoWidth(),
+                manifest.frameStack().plan(), config.limits().maxFrames());
+    }
+
+    private static NpyArray read(FileUpload part, String name) {
+        if (part == null) {
+            throw new ProblemException(400, "missing part '" + name + "' (a .npy file)");
+        }
+        try {
+            return NpyReader.read(name, Files.readAllBytes(part.uploadedFile()));
+        } catch (IOException e) {
+            throw new ProblemException(400, name + ": the upload could not be read (" + e.getMessage() + ")");
+        }
+    }
+
+    private Duration timeout(Long millis) {
+        if (millis == null) {
+            return config.batching().defaultTimeout();
+        }
+        if (millis <= 0) {
+            throw new ProblemException(400, "timeout_ms must be a positive number of milliseconds");
+        }
+        return Duration.ofMillis(millis);
+    }
+
+    private static boolean wantsNpy(HttpHeaders headers) {
+        for (MediaType type : headers.getAcceptableMediaTypes()) {
+            if (type.isCompatible(MediaType.valueOf(NPY)) && !type.isWildcardType()) {
+                return true;
+            }
+            if (type.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    private static RuntimeException unwrap(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TimeoutException) {
+            return new DeadlineExceededException("the request's deadline passed");
+        }
+        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+    }
+
+    private static Response npyResponse(float[] values, int neurons, int frames) {
+        return Response.ok(NpyWriter.float32(values, neurons, frames), NPY).build();
+    }
+
+    private static Response jsonResponse(float[] values, Manifest.Mouse mouse, int frames, Manifest manifest) {
+        float[][] rows = new float[mouse.neurons()][];
+        for (int n = 0; n < rows.length; n++) {
+            rows[n] = java.util.Arrays.copyOfRange(values, n * frames, (n + 1) * frames);
+        }
+        List<Long> unitIds = mouse.unitIds() == null || mouse.unitIds().isEmpty() ? null : mouse.unitIds();
+        ResponsesResult result = new ResponsesResult(mouse.id(), mouse.neurons(), frames, manifest.input().fps(),
+                manifest.members().size(), manifest.name(), unitIds, rows);
+        return Response.ok(result, MediaType.APPLICATION_JSON_TYPE).build();
+    }
+}

@@ -1,0 +1,92 @@
+package dwiseneuro.serve.api;
+
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import dwiseneuro.serve.batching.BatchFailedException;
+import dwiseneuro.serve.batching.DeadlineExceededException;
+import dwiseneuro.serve.batching.QueueFullException;
+import dwiseneuro.serve.clip.ClipException;
+import dwiseneuro.serve.media.MediaException;
+
+/**
+ * Every error leaves as application/problem+json: 4xx for what the client can fix, 5xx (with an
+ * incident id that is also in the log) only for the server's own faults.
+ */
+public class ProblemMappers {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e, UriInfo uri) {
+        return respond(e.status(), e.getMessage(), uri, null, e.headers());
+    }
+
+    @ServerExceptionMapper
+    public Response media(MediaException e, UriInfo uri) {
+        return respond(400, e.getMessage(), uri, null, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response clip(ClipException e, UriInfo uri) {
+        return respond(e.status(), e.getMessage(), uri, null, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response queueFull(QueueFullException e, UriInfo uri) {
+        return respond(429, e.getMessage(), uri, null, Map.of("Retry-After", Long.toString(e.retryAfterSeconds())));
+    }
+
+    @ServerExceptionMapper
+    public Response deadline(DeadlineExceededException e, UriInfo uri) {
+        return respond(504, e.getMessage(), uri, null, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response batchFailed(BatchFailedException e, UriInfo uri) {
+        return respond(500, "inference failed on the device; quote the incident id when reporting it", uri,
+                e.incident(), Map.of());
+    }
+
+    /** Framework errors (404 route, 405, 406, 415, ...) keep their status but speak problem+json. */
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            return unexpected(e, uri);
+        }
+        return respond(status, e.getMessage(), uri, null, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e, UriInfo uri) {
+        String incident = UUID.randomUUID().toString();
+        LOG.errorf(e, "Unexpected error on %s (incident %s)", uri.getPath(), incident);
+        return respond(500, "internal error; quote the incident id when reporting it", uri, incident, Map.of());
+    }
+
+    static Response respond(int status, String detail, UriInfo uri, String incident, Map<String, String> headers) {
+        Response.Status known = Response.Status.fromStatusCode(status);
+        String title = known != null ? known.getReasonPhrase() : titleOf(status);
+        Response.ResponseBuilder builder = Response.status(status)
+                .type(Problem.MEDIA_TYPE)
+                .entity(new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath(), incident));
+        headers.forEach(builder::header);
+        return builder.build();
+    }
+
+    private static String titleOf(int status) {
+        return switch (status) {
+            case 422 -> "Unprocessable Content";
+            case 429 -> "Too Many Requests";
+            default -> "Error";
+        };
+    }
+}

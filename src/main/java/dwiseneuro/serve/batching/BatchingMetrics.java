@@ -1,0 +1,97 @@
+package dwiseneuro.serve.batching;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/**
+ * The batching metrics (names are a contract, see k8s/ dashboards and alerts):
+ * dwiseneuro_batch_windows, dwiseneuro_queue_wait_seconds, dwiseneuro_batch_seconds{member},
+ * dwiseneuro_queue_windows, dwiseneuro_windows_total, dwiseneuro_rejected_total{reason}.
+ */
+final class BatchingMetrics {
+
+    private final MeterRegistry registry;
+    private final DistributionSummary batchWindows;
+    private final Timer queueWait;
+    private final Timer batchTime;
+    private final Counter windows;
+    private final ConcurrentHashMap<String, Timer> memberTimers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
+    /** Known reasons, registered at zero so that rate() over them works before the first refusal. */
+    static final String[] REASONS = {"queue_full", "deadline", "client_gone", "batch_failure", "shutting_down"};
+    // Totals for the periodic throughput log line.
+    final AtomicLong windowsRun = new AtomicLong();
+    final AtomicLong batchesRun = new AtomicLong();
+    final AtomicLong batchNanos = new AtomicLong();
+
+    BatchingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        batchWindows = DistributionSummary.builder("dwiseneuro.batch.windows")
+                .description("Windows per batch run on a device")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
+                .register(registry);
+        queueWait = Timer.builder("dwiseneuro.queue.wait")
+                .description("Time a window waits in the queue before its batch runs")
+                .publishPercentileHistogram()
+                .register(registry);
+        batchTime = Timer.builder("dwiseneuro.batch")
+                .description("Device time per batch, all members (member=all) or one member")
+                .tag("member", "all")
+                .publishPercentileHistogram()
+                .register(registry);
+        windows = Counter.builder("dwiseneuro.windows")
+                .description("Windows run through every member of the ensemble")
+                .register(registry);
+        for (String reason : REASONS) {
+            rejected(reason, 0);
+        }
+    }
+
+    void queueGauge(String device, Supplier<Number> pending) {
+        Gauge.builder("dwiseneuro.queue.windows", pending)
+                .description("Windows waiting in the device's queue")
+                .tag("device", device)
+                .register(registry);
+    }
+
+    void queueWait(long nanos) {
+        queueWait.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void memberBatch(String member, long nanos) {
+        memberTimers.computeIfAbsent(member, m -> Timer.builder("dwiseneuro.batch")
+                .description("Device time per batch, all members (member=all) or one member")
+                .tag("member", m)
+                .publishPercentileHistogram()
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void batch(int size, long nanos) {
+        batchWindows.record(size);
+        batchTime.record(nanos, TimeUnit.NANOSECONDS);
+        windows.increment(size);
+        windowsRun.addAndGet(size);
+        batchesRun.incrementAndGet();
+        batchNanos.addAndGet(nanos);
+    }
+
+    /** Counts a refused or failed request: queue_full, deadline, client_gone, batch_failure, shutting_down. */
+    void rejected(String reason) {
+        rejected(reason, 1);
+    }
+
+    private void rejected(String reason, int count) {
+        rejections.computeIfAbsent(reason, r -> Counter.builder("dwiseneuro.rejected")
+                .description("Requests refused or dropped, by reason")
+                .tag("reason", r)
+                .register(registry)).increment(count);
+    }
+}

@@ -1,0 +1,147 @@
+package dwiseneuro.serve.batching;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import dwiseneuro.serve.ServeConfig;
+import dwiseneuro.serve.clip.Clip;
+import dwiseneuro.serve.clip.ClipException;
+import dwiseneuro.serve.clip.InputStacker;
+import dwiseneuro.serve.clip.WindowPlan;
+import dwiseneuro.serve.ensemble.EnsembleReady;
+import dwiseneuro.serve.ensemble.EnsembleReplica;
+import dwiseneuro.serve.ensemble.Manifest;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * Entry point of inference: turns a clip into a job, puts its windows on the least loaded device's
+ * queue (or refuses at once with 429 when they do not fit), and hands back the ensemble mean.
+ */
+@ApplicationScoped
+public class InferenceScheduler {
+
+    private static final Logger LOG = Logger.getLogger(InferenceScheduler.class);
+
+    private final ServeConfig config;
+    private final BatchingMetrics metrics;
+    private final List<DeviceWorker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private ScheduledExecutorService throughputLog;
+    private volatile Manifest manifest;
+    private volatile boolean accepting;
+
+    public InferenceScheduler(ServeConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.metrics = new BatchingMetrics(registry);
+    }
+
+    /** Starts one worker per device as soon as the ensemble is warm. */
+    synchronized void start(@Observes EnsembleReady ready) {
+        manifest = ready.manifest();
+        ServeConfig.Batching batching = config.batching();
+        for (EnsembleReplica replica : ready.replicas()) {
+            WindowQueue queue = new WindowQueue(batching.queueCapacity());
+            DeviceWorker worker = new DeviceWorker(replica, queue, batching.maxBatch(), batching.maxDelay(), metrics);
+            metrics.queueGauge(worker.deviceName(), queue::pending);
+            Thread thread = new Thread(worker, "device-worker-" + replica.device());
+            thread.setDaemon(true);
+            thread.start();
+            workers.add(worker);
+            threads.add(thread);
+        }
+        throughputLog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "throughput-log");
+            t.setDaemon(true);
+            return t;
+        });
+        long interval = batching.logInterval().toMillis();
+        throughputLog.scheduleAtFixedRate(new ThroughputLog(metrics, this::queuedWindows), interval, interval, TimeUnit.MILLISECONDS);
+        accepting = true;
+        LOG.infof("Batching on %d device(s): max-batch %d, max-delay %s, queue capacity %d windows per device",
+                workers.size(), batching.maxBatch(), batching.maxDelay(), batching.queueCapacity());
+    }
+
+    public boolean accepting() {
+        return accepting;
+    }
+
+    /**
+     * Queues every window of {@code clip} for {@code mouse}; the future completes with the
+     * (neurons x frames) ensemble mean in C order, or fails with {@link QueueFullException} (at once),
+     * {@link DeadlineExceededException} or {@link BatchFailedException}.
+     */
+    public Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout) {
+        Manifest m = manifest;
+        if (!accepting || m == null) {
+            metrics.rejected("shutting_down");
+            throw new IllegalStateException("the service is not accepting work (starting or shutting down)");
+        }
+        Manifest.Input input = m.input();
+        WindowPlan plan = m.frameStack().plan();
+        DeviceWorker worker = workers.stream().min(Comparator.comparingInt(w -> w.queue().pending())).orElseThrow();
+        if (clip.windows(plan) > worker.queue().capacity()) {
+            throw new ClipException(413, "the clip has " + clip.windows(plan) + " windows, more than a device queue holds ("
+                    + worker.queue().capacity() + "); send it in parts");
+        }
+        float[] stacked = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(clip);
+        ClipJob job = new ClipJob(mouse.index(), mouse.neurons(), stacked, input.channels(), clip.frames(),
+                input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos());
+        try {
+            worker.queue().offer(job, retryAfterSeconds(worker));
+        } catch (QueueFullException e) {
+            metrics.rejected("queue_full");
+            throw e;
+        }
+        return new Submission(job.id(), job.result, () -> {
+            if (job.result.completeExceptionally(new DeadlineExceededException("the client went away"))) {
+                metrics.rejected("client_gone");
+            }
+        });
+    }
+
+    /** A queued clip: its result, and a way to drop its remaining windows when the client leaves. */
+    public record Submission(long id, CompletableFuture<float[]> result, Runnable cancel) {
+    }
+
+    /** Seconds until the device has likely worked off its queue, from the measured window rate. */
+    private long retryAfterSeconds(DeviceWorker worker) {
+        long batches = metrics.batchesRun.get();
+        double secondsPerWindow = batches == 0 ? 0.05 : metrics.batchNanos.get() / 1e9 / Math.max(1, metrics.windowsRun.get());
+        return Math.max(1, (long) Math.ceil(worker.queue().pending() * secondsPerWindow));
+    }
+
+    int queuedWindows() {
+        return workers.stream().mapToInt(w -> w.queue().pending()).sum();
+    }
+
+    /** Graceful shutdown: refuse new clips, let the workers finish what is queued. */
+    @PreDestroy
+    synchronized void stop() {
+        accepting = false;
+        workers.forEach(w -> w.queue().close());
+        workers.forEach(DeviceWorker::stop);
+        long grace = System.nanoTime() + config.batching().drainTimeout().toNanos();
+        for (Thread thread : threads) {
+            try {
+                thread.join(Math.max(1, (grace - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (throughputLog != null) {
+            throughputLog.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package dwiseneuro.serve.ensemble;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.ndarray.NDManager;
+import dwiseneuro.serve.ServeConfig;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * The served ensemble: reads the manifest at startup, then loads and warms every member on every device
+ * in the background, so that liveness answers while a large ensemble loads. Readiness is UP only when
+ * all members are warm; any failure keeps it DOWN with a message naming the file.
+ */
+@ApplicationScoped
+public class Ensemble {
+
+    private static final Logger LOG = Logger.getLogger(Ensemble.class);
+
+    public enum State { LOADING, READY, FAILED }
+
+    private final ServeConfig config;
+    private final ObjectMapper json;
+    private final Event<EnsembleReady> ready;
+    private final List<EnsembleReplica> replicas = new ArrayList<>();
+    private volatile State state = State.LOADING;
+    private volatile String problem = "loading";
+    private volatile Manifest manifest;
+
+    public Ensemble(ServeConfig config, ObjectMapper json, Event<EnsembleReady> ready) {
+        this.config = config;
+        this.json = json;
+        this.ready = ready;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        Path folder = config.modelsDir().toAbsolutePath().normalize();
+        Thread loader = new Thread(() -> load(folder), "ensemble-loader");
+        loader.setDaemon(true);
+        loader.start();
+    }
+
+    private void load(Path folder) {
+        long start = System.nanoTime();
+        try {
+            Manifest m = ManifestReader.read(folder, json);
+            manifest = m;
+            LOG.infof("Serving ensemble '%s' from %s: %d members, %d mice", m.name(), folder, m.members().size(), m.mice().size());
+            for (Manifest.MemberEntry entry : m.members()) {
+                ManifestReader.checkMemberFile(folder, entry, config.verifyChecksums());
+            }
+            Engine engine = PyTorchEngine.start(config.threads());
+            List<Device> devices = Devices.parse(config.devices(), engine);
+            for (Device device : devices) {
+                PtNDManager manager = (PtNDManager) NDManager.newBaseManager(device, engine.getEngineName());
+                List<Member> members = new ArrayList<>();
+                EnsembleReplica replica = new EnsembleReplica(device, manager, members);
+                replicas.add(replica);
+                for (Manifest.MemberEntry entry : m.members()) {
+                    long t = System.nanoTime();
+                    members.add(Member.load(folder, entry, device, manager));
+                    LOG.infof("Loaded %s on %s in %.1f s", entry.file(), device, (System.nanoTime() - t) / 1e9);
+                }
+                long t = System.nanoTime();
+                replica.warmUp(m, config.batching().maxBatch());
+                LOG.infof("Warmed up %d members on %s with batches of %d windows in %.1f s",
+                        members.size(), device, config.batching().maxBatch(), (System.nanoTime() - t) / 1e9);
+            }
+            ready.fire(new EnsembleReady(m, List.copyOf(replicas)));
+            state = State.READY;
+            problem = null;
+            LOG.infof("Ensemble ready in %.1f s", (System.nanoTime() - start) / 1e9);
+        } catch (RuntimeException | LinkageError e) {
+            problem = e.getMessage();
+            state = State.FAILED;
+            LOG.errorf(e, "Ensemble not served: %s", e.getMessage());
+            close();
+        }
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the ensemble is not ready (null when it is). */
+    public String problem() {
+        return problem;
+    }
+
+    /** The manifest, once read (empty while loading starts or when it could not be read). */
+    public Optional<Manifest> manifest() {
+        return Optional.ofNullable(manifest);
+    }
+
+    public Optional<Manifest.Mouse> mouse(String id) {
+        return manifest().flatMap(m -> m.mice().stream().filter(mouse -> mouse.id().equals(id)).findFirst());
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        replicas.forEach(EnsembleReplica::close);
+        replicas.clear();
+    }
+}

@@ -1,0 +1,51 @@
+package dwiseneuro.serve.ensemble;
+
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import dwiseneuro.serve.clip.WindowPlan;
+
+/** The manifest.json of an ensemble folder (format documented in models/README.md). */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record Manifest(
+        String format,
+        int version,
+        String name,
+        String architecture,
+        Input input,
+        @JsonProperty("frame_stack") FrameStack frameStack,
+        List<Mouse> mice,
+        List<MemberEntry> members) {
+
+    public static final String FORMAT = "dwiseneuro-ensemble";
+    public static final int VERSION = 1;
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Input(int channels, int height, int width,
+                        @JsonProperty("video_height") int videoHeight,
+                        @JsonProperty("video_width") int videoWidth,
+                        @JsonProperty("pad_fill_value") float padFillValue,
+                        int fps) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FrameStack(int size, int step, String position) {
+        public WindowPlan plan() {
+            return WindowPlan.of(size, step, position == null ? "last" : position);
+        }
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Mouse(String id, int index, int neurons,
+                        @JsonProperty("unit_ids") List<Long> unitIds) {
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record MemberEntry(String file, String stage, int fold, String source, Double score,
+                              Long parameters, String sha256, Long bytes,
+                              @JsonProperty("nn_module") Map<String, Object> nnModule) {
+    }
+}

@@ -1,0 +1,106 @@
+package dwiseneuro.serve.ensemble;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Reads and checks an ensemble folder's manifest and member files before anything is loaded. */
+public final class ManifestReader {
+
+    public static final String MANIFEST = "manifest.json";
+
+    private ManifestReader() {
+    }
+
+    public static Manifest read(Path folder, ObjectMapper json) {
+        Path path = folder.resolve(MANIFEST);
+        if (!Files.isRegularFile(path)) {
+            throw new EnsembleException(path + ": manifest not found (dwiseneuro.models-dir must be an ensemble folder)");
+        }
+        Manifest manifest;
+        try {
+            manifest = json.readValue(path.toFile(), Manifest.class);
+        } catch (IOException e) {
+            throw new EnsembleException(path + ": unreadable manifest (" + e.getMessage() + ")", e);
+        }
+        check(manifest, path);
+        return manifest;
+    }
+
+    private static void check(Manifest manifest, Path path) {
+        if (!Manifest.FORMAT.equals(manifest.format()) || manifest.version() != Manifest.VERSION) {
+            throw new EnsembleException(path + ": not a " + Manifest.FORMAT + " manifest of version " + Manifest.VERSION);
+        }
+        if (manifest.input() == null || manifest.frameStack() == null) {
+            throw new EnsembleException(path + ": 'input' or 'frame_stack' missing");
+        }
+        if (manifest.mice() == null || manifest.mice().isEmpty()) {
+            throw new EnsembleException(path + ": no mice");
+        }
+        if (manifest.members() == null || manifest.members().isEmpty()) {
+            throw new EnsembleException(path + ": no members");
+        }
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < manifest.mice().size(); i++) {
+            Manifest.Mouse mouse = manifest.mice().get(i);
+            if (mouse.id() == null || !ids.add(mouse.id()) || mouse.index() != i || mouse.neurons() <= 0) {
+                throw new EnsembleException(path + ": mouse entry " + i + " needs a unique id, index " + i
+                        + " and a positive neuron count");
+            }
+            if (mouse.unitIds() != null && !mouse.unitIds().isEmpty() && mouse.unitIds().size() != mouse.neurons()) {
+                throw new EnsembleException(path + ": mouse " + mouse.id() + " lists " + mouse.unitIds().size()
+                        + " unit ids for " + mouse.neurons() + " neurons");
+            }
+        }
+        for (Manifest.MemberEntry member : manifest.members()) {
+            if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
+                throw new EnsembleException(path + ": member file names must be plain names in the folder: " + member.file());
+            }
+        }
+        try {
+            manifest.frameStack().plan();
+        } catch (IllegalArgumentException e) {
+            throw new EnsembleException(path + ": " + e.getMessage());
+        }
+    }
+
+    /** Fails, naming the file, when a member is missing or differs from the manifest's size or sha256. */
+    public static void checkMemberFile(Path folder, Manifest.MemberEntry member, boolean verifyChecksum) {
+        Path file = folder.resolve(member.file());
+        if (!Files.isRegularFile(file)) {
+            throw new EnsembleException(file + ": member file listed in the manifest is missing");
+        }
+        try {
+            if (member.bytes() != null && Files.size(file) != member.bytes()) {
+                throw new EnsembleException(file + ": " + Files.size(file) + " bytes, the manifest says "
+                        + member.bytes() + " (truncated or replaced file)");
+            }
+            if (verifyChecksum && member.sha256() != null && !member.sha256().equalsIgnoreCase(sha256(file))) {
+                throw new EnsembleException(file + ": sha256 differs from the manifest (corrupt or replaced file)");
+            }
+        } catch (IOException e) {
+            throw new EnsembleException(file + ": unreadable (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 20];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
