@@ -38,6 +38,7 @@ public class InferenceScheduler {
     private final BatchingMetrics metrics;
     private final List<DeviceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<EnsembleReplica> replicas = new ArrayList<>();
     private ScheduledExecutorService throughputLog;
     private volatile Manifest manifest;
     private volatile boolean accepting;
@@ -51,6 +52,7 @@ public class InferenceScheduler {
     synchronized void start(@Observes EnsembleReady ready) {
         manifest = ready.manifest();
         ServeConfig.Batching batching = config.batching();
+        replicas.addAll(ready.replicas());
         for (EnsembleReplica replica : ready.replicas()) {
             WindowQueue queue = new WindowQueue(batching.queueCapacity());
             DeviceWorker worker = new DeviceWorker(replica, queue, batching.maxBatch(), batching.maxDelay(), metrics);
@@ -143,5 +145,12 @@ public class InferenceScheduler {
         if (throughputLog != null) {
             throughputLog.shutdownNow();
         }
+        // Native memory goes only when no worker can touch it any more.
+        if (threads.stream().noneMatch(Thread::isAlive)) {
+            replicas.forEach(EnsembleReplica::close);
+        } else {
+            LOG.warn("A device worker did not stop within the drain timeout; its native memory is left to the process exit");
+        }
+        replicas.clear();
     }
 }

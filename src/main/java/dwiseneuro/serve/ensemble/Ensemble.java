@@ -80,7 +80,9 @@ public class Ensemble {
                 LOG.infof("Warmed up %d members on %s with batches of %d windows in %.1f s",
                         members.size(), device, config.batching().maxBatch(), (System.nanoTime() - t) / 1e9);
             }
+            // From here on the observer (the scheduler) owns the replicas and frees them after its workers stop.
             ready.fire(new EnsembleReady(m, List.copyOf(replicas)));
+            replicas.clear();
             state = State.READY;
             problem = null;
             LOG.infof("Ensemble ready in %.1f s", (System.nanoTime() - start) / 1e9);
@@ -110,6 +112,7 @@ public class Ensemble {
         return manifest().flatMap(m -> m.mice().stream().filter(mouse -> mouse.id().equals(id)).findFirst());
     }
 
+    /** Frees replicas that were never handed to the scheduler (loading failed or is still running). */
     @PreDestroy
     synchronized void close() {
         replicas.forEach(EnsembleReplica::close);
