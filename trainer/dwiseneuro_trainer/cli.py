@@ -4,10 +4,10 @@ import argparse
 import sys
 from typing import List, Optional
 
-from . import commands_models
+from . import commands_models, commands_training
 
 # Modules that contribute subcommands, in the order `trainer --help` lists them.
-COMMAND_MODULES = [commands_models]
+COMMAND_MODULES = [commands_models, commands_training]
 
 
 class UsageError(Exception):

@@ -69,18 +69,30 @@ def distillation_001() -> Dict[str, Any]:
 
 
 def demo() -> Dict[str, Any]:
-    """A reduced config that trains on CPU in minutes: the bundled demo ensemble."""
-    config = _original_config(2, [])
-    config.update(batch_size=16, base_lr=3e-4, train_epoch_size=1024, num_epochs=[1, 4],
-                  num_dataloader_workers=0)
+    """A reduced config that trains on 2 CPU cores in minutes: the bundled demo ensemble.
+
+    Same recipe as true_batch_001 (loss, optimizer, schedule shape, CutMix, EMA, frame stack, input
+    geometry); a much smaller network (most of the CPU time goes to the first block at full 64x64
+    resolution, hence 4 stem channels), short epochs, and an EMA decay suited to a few hundred steps.
+    """
+    config = _original_config(1, [])
+    config.update(batch_size=16, base_lr=1e-3, train_epoch_size=1024, num_epochs=[1, 4],
+                  num_dataloader_workers=0, ema_decay=0.98)
     config["min_base_lr"] = config["base_lr"] * 0.01
     params = config["argus_params"]
-    params["nn_module"][1].update(core_features=(8, 16, 16), spatial_strides=(2, 2, 1),
-                                  expansion_ratio=2, se_reduce_ratio=4,
-                                  cortex_features=(48, 96))
+    params["nn_module"][1].update(core_features=(4, 16, 32), spatial_strides=(2, 2, 2),
+                                  expansion_ratio=1, se_reduce_ratio=4,
+                                  cortex_features=(64, 128), drop_rate=0.1, drop_path_rate=0.05)
     params["optimizer"][1]["lr"] = get_lr(config["base_lr"], config["batch_size"])
     params["device"] = "cpu"
     params["amp"] = False
+    return config
+
+
+def demo_distillation() -> Dict[str, Any]:
+    """Stage 2 of the demo, as distillation_001 is to true_batch_001: distilled from `demo`."""
+    config = demo()
+    config["distill"] = {"experiment": "demo", "ratio": 0.36}
     return config
 
 
@@ -88,6 +100,7 @@ BUILTIN = {
     "true_batch_001": true_batch_001,
     "distillation_001": distillation_001,
     "demo": demo,
+    "demo_distillation": demo_distillation,
 }
 
 

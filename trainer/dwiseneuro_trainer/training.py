@@ -389,7 +389,7 @@ class FoldTrainer:
         bar = tqdm(total=len(self.sampler) * self.opts.dist_info.world_size, unit="sample", unit_scale=True,
                    desc=f"fold {self.opts.fold} epoch {epoch + 1}/{self.schedule.total_epochs} {stage.name}",
                    disable=not show, dynamic_ncols=True, mininterval=1.0, leave=False)
-        lr = 0.0
+        lr, done = 0.0, 0
         for iteration, batch in enumerate(self.train_loader):
             lr = self.schedule.lr(epoch, iteration, self.iterations_per_epoch)
             for group in self.optimizer.param_groups:
@@ -431,13 +431,14 @@ class FoldTrainer:
                     raise TrainingError(f"fold {self.opts.fold}: {self.nonfinite_steps} iterations with a "
                                         f"non-finite loss under mixed precision (epoch {epoch + 1}); lower "
                                         f"base_lr or check the data")
+            done += samples
             bar.update(samples)
             bar.set_postfix(loss=f"{step_loss:.4g}", lr=f"{lr:.3g}", refresh=False)
             fault_hook(epoch, iteration)
         bar.close()
         seconds = time.time() - start
         return {"train_loss": total_loss / max(total_samples, 1), "lr": lr, "train_seconds": seconds,
-                "train_samples_per_s": (bar.n / seconds) if seconds > 0 else 0.0}
+                "train_samples_per_s": (done / seconds) if seconds > 0 else 0.0}
 
     @torch.no_grad()
     def validate(self) -> Dict[str, float]:

@@ -1,6 +1,7 @@
 package dwiseneuro.serve.ensemble;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +41,8 @@ public class Ensemble {
     private volatile State state = State.LOADING;
     private volatile String problem = "loading";
     private volatile Manifest manifest;
+    private volatile boolean closing;
+    private Thread loader;
 
     public Ensemble(ServeConfig config, ObjectMapper json, Event<EnsembleReady> ready) {
         this.config = config;
@@ -49,7 +52,7 @@ public class Ensemble {
 
     void onStart(@Observes StartupEvent event) {
         Path folder = config.modelsDir().toAbsolutePath().normalize();
-        Thread loader = new Thread(() -> load(folder), "ensemble-loader");
+        loader = new Thread(() -> load(folder), "ensemble-loader");
         loader.setDaemon(true);
         loader.start();
     }
@@ -71,10 +74,12 @@ public class Ensemble {
                 EnsembleReplica replica = new EnsembleReplica(device, manager, members);
                 replicas.add(replica);
                 for (Manifest.MemberEntry entry : m.members()) {
+                    stopIfClosing();
                     long t = System.nanoTime();
                     members.add(Member.load(folder, entry, device, manager));
                     LOG.infof("Loaded %s on %s in %.1f s", entry.file(), device, (System.nanoTime() - t) / 1e9);
                 }
+                stopIfClosing();
                 long t = System.nanoTime();
                 replica.warmUp(m, config.batching().maxBatch());
                 LOG.infof("Warmed up %d members on %s with batches of %d windows in %.1f s",
@@ -91,6 +96,12 @@ public class Ensemble {
             state = State.FAILED;
             LOG.errorf(e, "Ensemble not served: %s", e.getMessage());
             close();
+        }
+    }
+
+    private void stopIfClosing() {
+        if (closing) {
+            throw new EnsembleException("the service shut down while the ensemble was loading");
         }
     }
 
@@ -112,9 +123,26 @@ public class Ensemble {
         return manifest().flatMap(m -> m.mice().stream().filter(mouse -> mouse.id().equals(id)).findFirst());
     }
 
-    /** Frees replicas that were never handed to the scheduler (loading failed or is still running). */
+    /**
+     * Frees replicas that were never handed to the scheduler (loading failed or is still running). At
+     * shutdown during loading it first waits for the loader to stop: freeing native memory under a
+     * running forward call would crash the JVM.
+     */
     @PreDestroy
-    synchronized void close() {
+    void close() {
+        closing = true;
+        Thread running = loader;
+        if (running != null && running != Thread.currentThread() && running.isAlive()) {
+            try {
+                running.join(Duration.ofMinutes(1).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (running.isAlive()) {
+                LOG.warn("The ensemble loader is still running; its native memory is left to the process exit");
+                return;
+            }
+        }
         replicas.forEach(EnsembleReplica::close);
         replicas.clear();
     }
