@@ -47,7 +47,9 @@ public class UploadLimitFilter {
                     context.response().setStatusCode(413)
                             .putHeader("Content-Type", Problem.MEDIA_TYPE)
                             .putHeader("Connection", "close")
-                            .end(json.writeValueAsString(problem));
+                            .end(json.writeValueAsString(problem))
+                            // The client may still be sending the body: do not read it, hang up.
+                            .onComplete(done -> context.request().connection().close());
                 } catch (JsonProcessingException e) {
                     context.fail(e);
                 }

@@ -92,46 +92,61 @@ final class DeviceWorker implements Runnable {
         dropped.clear();
     }
 
+    /** A clip's windows in a batch: rows {@code start .. start + windows.size()} of the ordered batch. */
+    private record Segment(ClipJob job, int start, List<Window> windows) {
+    }
+
+    /** The rows of one mouse: its clips' segments, one after another. */
+    private record MouseRows(int mouse, int start, int count, List<Segment> segments) {
+    }
+
     private void runBatch(List<Window> batch) {
         long start = System.nanoTime();
         for (Window window : batch) {
             metrics.queueWait(start - window.job().enqueuedNanos);
         }
-        Map<ClipJob, List<Integer>> rowsByJob = new LinkedHashMap<>();
-        for (int row = 0; row < batch.size(); row++) {
-            rowsByJob.computeIfAbsent(batch.get(row).job(), j -> new ArrayList<>()).add(row);
+        // Order the rows by mouse, then by clip, so that every mouse and every clip is a contiguous
+        // range of the batch: readouts and blends then work on slices, without gathers.
+        Map<Integer, Map<ClipJob, List<Window>>> byMouse = new LinkedHashMap<>();
+        for (Window window : batch) {
+            byMouse.computeIfAbsent(window.job().mouse, m -> new LinkedHashMap<>())
+                    .computeIfAbsent(window.job(), j -> new ArrayList<>()).add(window);
         }
-        try (PtNDManager scratch = (PtNDManager) replica.manager().newSubManager()) {
-            PtNDArray inputs = gather(batch, rowsByJob, scratch);
-            Map<ClipJob, PtNDArray> placements = new LinkedHashMap<>();
-            for (Map.Entry<ClipJob, List<Integer>> entry : rowsByJob.entrySet()) {
-                placements.put(entry.getKey(), placement(entry.getKey(), batch, entry.getValue(), scratch));
+        List<Window> ordered = new ArrayList<>(batch.size());
+        List<MouseRows> mice = new ArrayList<>();
+        for (Map.Entry<Integer, Map<ClipJob, List<Window>>> mouse : byMouse.entrySet()) {
+            int mouseStart = ordered.size();
+            List<Segment> segments = new ArrayList<>();
+            for (Map.Entry<ClipJob, List<Window>> clip : mouse.getValue().entrySet()) {
+                segments.add(new Segment(clip.getKey(), ordered.size(), clip.getValue()));
+                ordered.addAll(clip.getValue());
             }
-            Map<Integer, List<ClipJob>> jobsByMouse = new LinkedHashMap<>();
-            for (ClipJob job : rowsByJob.keySet()) {
-                jobsByMouse.computeIfAbsent(job.mouse, m -> new ArrayList<>()).add(job);
+            mice.add(new MouseRows(mouse.getKey(), mouseStart, ordered.size() - mouseStart, segments));
+        }
+        List<Segment> segments = mice.stream().flatMap(m -> m.segments().stream()).toList();
+        try (PtNDManager scratch = (PtNDManager) replica.manager().newSubManager()) {
+            PtNDArray inputs = gather(ordered, segments, scratch);
+            Map<ClipJob, PtNDArray> placements = new LinkedHashMap<>();
+            for (Segment segment : segments) {
+                placements.put(segment.job(), placement(segment, scratch));
             }
             for (Member member : replica.members()) {
                 long memberStart = System.nanoTime();
                 PtNDArray features = member.features(inputs, scratch);
-                for (Map.Entry<Integer, List<ClipJob>> mouse : jobsByMouse.entrySet()) {
-                    // One readout call per mouse; its rows are the mouse's clips one after the other.
-                    List<Integer> rows = new ArrayList<>();
-                    mouse.getValue().forEach(job -> rows.addAll(rowsByJob.get(job)));
-                    PtNDArray outputs = member.readout(select(features, rows, batch.size(), scratch), mouse.getKey(), scratch);
-                    int offset = 0;
-                    for (ClipJob job : mouse.getValue()) {
-                        int count = rowsByJob.get(job).size();
-                        accumulate(job, count == rows.size() ? outputs : slice(outputs, offset, count, scratch),
-                                placements.get(job));
-                        offset += count;
+                for (MouseRows mouse : mice) {
+                    // One readout call per mouse, on its rows of the shared core and cortex features.
+                    PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), ordered.size(), scratch),
+                            mouse.mouse(), scratch);
+                    for (Segment segment : mouse.segments()) {
+                        accumulate(segment.job(), rows(outputs, segment.start() - mouse.start(), segment.windows().size(),
+                                mouse.count(), scratch), placements.get(segment.job()));
                     }
                 }
                 metrics.memberBatch(member.name(), System.nanoTime() - memberStart);
             }
-            for (Map.Entry<ClipJob, List<Integer>> entry : rowsByJob.entrySet()) {
-                ClipJob job = entry.getKey();
-                job.windowsDone += entry.getValue().size();
+            for (Segment segment : segments) {
+                ClipJob job = segment.job();
+                job.windowsDone += segment.windows().size();
                 if (job.windowsDone == job.windows()) {
                     complete(job);
                 }
@@ -140,22 +155,22 @@ final class DeviceWorker implements Runnable {
         } catch (RuntimeException e) {
             String incident = UUID.randomUUID().toString();
             LOG.errorf(e, "Batch of %d windows from %d clips failed on %s (incident %s)", batch.size(),
-                    rowsByJob.size(), deviceName(), incident);
+                    segments.size(), deviceName(), incident);
             metrics.rejected("batch_failure");
-            for (ClipJob job : rowsByJob.keySet()) {
-                job.result.completeExceptionally(new BatchFailedException(incident, e));
-                job.release(); // the queue drops its remaining windows at the next take
+            for (Segment segment : segments) {
+                segment.job().result.completeExceptionally(new BatchFailedException(incident, e));
+                segment.job().release(); // the queue drops its remaining windows at the next take
             }
         }
     }
 
     /** (windows, 5, 16, H, W): each window's frames, sliced from its clip's input on the device. */
-    private PtNDArray gather(List<Window> batch, Map<ClipJob, List<Integer>> rowsByJob, PtNDManager scratch) {
-        for (ClipJob job : rowsByJob.keySet()) {
-            job.upload(replica.manager());
+    private PtNDArray gather(List<Window> ordered, List<Segment> segments, PtNDManager scratch) {
+        for (Segment segment : segments) {
+            segment.job().upload(replica.manager());
         }
-        NDList windows = new NDList(batch.size());
-        for (Window window : batch) {
+        NDList windows = new NDList(ordered.size());
+        for (Window window : ordered) {
             ClipJob job = window.job();
             int first = job.plan.firstFrame(window.end());
             int stop = first + (job.plan.size() - 1) * job.plan.step() + 1;
@@ -168,19 +183,12 @@ final class DeviceWorker implements Runnable {
         return (PtNDArray) stacked;
     }
 
-    /** The given rows of {@code features} (all of them without a copy when the rows are the whole batch). */
-    private static PtNDArray select(PtNDArray features, List<Integer> rows, int batchSize, PtNDManager scratch) {
-        if (rows.size() == batchSize) {
-            return features;
+    /** Rows {@code start .. start + count} of {@code array} (the array itself when that is all of it). */
+    private static PtNDArray rows(PtNDArray array, int start, int count, int total, PtNDManager scratch) {
+        if (start == 0 && count == total) {
+            return array;
         }
-        long[] index = rows.stream().mapToLong(Integer::longValue).toArray();
-        NDArray picked = features.get(new NDIndex("{}", scratch.create(index)));
-        picked.attach(scratch);
-        return (PtNDArray) picked;
-    }
-
-    private static PtNDArray slice(PtNDArray outputs, int offset, int count, PtNDManager scratch) {
-        NDArray part = outputs.get(new NDIndex("{}:{}", offset, offset + count));
+        NDArray part = array.get(new NDIndex("{}:{}", start, start + count));
         part.attach(scratch);
         return (PtNDArray) part;
     }
@@ -189,16 +197,18 @@ final class DeviceWorker implements Runnable {
      * A 0/1 matrix (windows x 16, frames) that places each output frame of a clip's windows at its
      * frame in the clip: outputs (neurons, windows x 16) times this matrix is the windows' sum per frame.
      */
-    private static PtNDArray placement(ClipJob job, List<Window> batch, List<Integer> rows, PtNDManager scratch) {
+    private static PtNDArray placement(Segment segment, PtNDManager scratch) {
+        ClipJob job = segment.job();
         int size = job.plan.size();
-        float[] matrix = new float[rows.size() * size * job.frames];
-        for (int k = 0; k < rows.size(); k++) {
-            int frame = job.plan.firstFrame(batch.get(rows.get(k)).end());
+        List<Window> windows = segment.windows();
+        float[] matrix = new float[windows.size() * size * job.frames];
+        for (int k = 0; k < windows.size(); k++) {
+            int frame = job.plan.firstFrame(windows.get(k).end());
             for (int s = 0; s < size; s++, frame += job.plan.step()) {
                 matrix[(k * size + s) * job.frames + frame] = 1f;
             }
         }
-        return (PtNDArray) scratch.create(matrix, new Shape((long) rows.size() * size, job.frames));
+        return (PtNDArray) scratch.create(matrix, new Shape((long) windows.size() * size, job.frames));
     }
 
     /** blend += outputs placed at their frames; outputs: (windows, neurons, 16). */
