@@ -23,6 +23,8 @@ def register(subparsers) -> None:
         p.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR")
         p.add_argument("--mice", help="comma-separated mouse ids, in readout order")
         p.add_argument("--name", help="ensemble name (default: the folder name)")
+        p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
+                       help="weights and compute dtype of the members (only float32 equals the original)")
         p.set_defaults(handler=export)
 
     p = subparsers.add_parser("predict", help="reference prediction of an ensemble for one clip")
@@ -59,7 +61,8 @@ def summary(args) -> int:
 
 def export(args) -> int:
     mice = [m.strip() for m in args.mice.split(",")] if args.mice else None
-    manifest = ensemble.write_ensemble(args.experiments, args.out, mouse_ids=mice, name=args.name)
+    manifest = ensemble.write_ensemble(args.experiments, args.out, mouse_ids=mice, name=args.name,
+                                       dtype=args.dtype)
     print(f"wrote {args.out / ensemble.MANIFEST}: {len(manifest['members'])} members, "
           f"{len(manifest['mice'])} mice")
     return 0

@@ -71,10 +71,19 @@ def _check_equal_scripted(model: torch.nn.Module, scripted: torch.jit.ScriptModu
             raise EnsembleError(f"{path}: scripted readout {i} differs from the eager model")
 
 
+DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
 def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                    mouse_ids: Optional[Sequence[str]] = None, name: Optional[str] = None,
-                   log=print) -> Dict[str, Any]:
-    """Script the best checkpoint of every fold of every experiment into `out_dir`."""
+                   log=print, dtype: str = "float32") -> Dict[str, Any]:
+    """Script the best checkpoint of every fold of every experiment into `out_dir`.
+
+    `dtype` other than float32 casts the weights (for GPUs: half the memory, tensor cores); the
+    service then feeds that member inputs of the same dtype. Only float32 equals the original.
+    """
+    if dtype not in DTYPES:
+        raise EnsembleError(f"unknown dtype '{dtype}': use one of {', '.join(DTYPES)}")
     out_dir.mkdir(parents=True, exist_ok=True)
     members: List[Dict[str, Any]] = []
     mice: Optional[List[Dict[str, Any]]] = None
@@ -100,6 +109,8 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
             target = out_dir / file_name
             scripted = torch.jit.script(model)
             _check_equal_scripted(model, scripted, this_size, fold.path)
+            # Cast after the check: CPUs lack half-precision kernels for some of the model's layers.
+            scripted = scripted.to(DTYPES[dtype])
             _atomic_write(target, lambda tmp: torch.jit.save(scripted, str(tmp)))
             members.append({
                 "file": file_name,
@@ -109,6 +120,7 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                 "score": fold.score,
                 "parameters": sum(p.numel() for p in model.parameters()),
                 "nn_module": _jsonable(checkpoint["params"]["nn_module"][1]),
+                "dtype": dtype,
                 "bytes": target.stat().st_size,
                 "sha256": sha256_of(target),
             })

@@ -38,6 +38,10 @@ def plan_of(ensemble: Ensemble) -> WindowPlan:
     return WindowPlan(stack["size"], stack["step"], stack.get("position", "last"))
 
 
+def _dtype_of(member: torch.jit.ScriptModule) -> torch.dtype:
+    return next(member.parameters()).dtype
+
+
 @torch.no_grad()
 def predict_member(member: torch.jit.ScriptModule, inputs: torch.Tensor, mouse_index: int,
                    neurons: int, plan: WindowPlan, batch_size: int = 1) -> np.ndarray:
@@ -48,7 +52,7 @@ def predict_member(member: torch.jit.ScriptModule, inputs: torch.Tensor, mouse_i
     for start in range(0, len(ends), batch_size):
         chunk = ends[start:start + batch_size]
         windows = torch.stack([inputs[:, plan.indexes(end)] for end in chunk])
-        prediction = member.predict(windows, mouse_index).numpy()
+        prediction = member.predict(windows.to(_dtype_of(member)), mouse_index).float().numpy()
         for end, output in zip(chunk, prediction):
             indexes = plan.indexes(end)
             responses[:, indexes] += output

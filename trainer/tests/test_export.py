@@ -149,3 +149,13 @@ def test_clip_checks(experiment, tmp_path):
         predict_clip(loaded, "mouse0", clip()[0], behavior[:, :20], pupil)
     with pytest.raises(ensemble.EnsembleError, match="unknown mouse"):
         predict_clip(loaded, "nobody", *clip())
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_precision_export_for_gpus(experiment, tmp_path, dtype):
+    root, _ = experiment
+    manifest = ensemble.write_ensemble([root], tmp_path / "m", log=lambda *_: None, dtype=dtype)
+    assert {m["dtype"] for m in manifest["members"]} == {dtype}
+    member = ensemble.load_ensemble(tmp_path / "m").members[0]
+    assert {p.dtype for p in member.parameters()} == {ensemble.DTYPES[dtype]}
+    assert {b.dtype for b in member.buffers() if b.is_floating_point()} == {ensemble.DTYPES[dtype]}

@@ -13,6 +13,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -130,9 +131,16 @@ final class DeviceWorker implements Runnable {
             for (Segment segment : segments) {
                 placements.put(segment.job(), placement(segment, scratch));
             }
+            Map<DataType, PtNDArray> inputsByType = new LinkedHashMap<>();
+            inputsByType.put(DataType.FLOAT32, inputs);
             for (Member member : replica.members()) {
                 long memberStart = System.nanoTime();
-                PtNDArray features = member.features(inputs, scratch);
+                PtNDArray typed = inputsByType.computeIfAbsent(member.dataType(), type -> {
+                    NDArray cast = inputs.toType(type, false);
+                    cast.attach(scratch);
+                    return (PtNDArray) cast;
+                });
+                PtNDArray features = member.features(typed, scratch);
                 for (MouseRows mouse : mice) {
                     // One readout call per mouse, on its rows of the shared core and cortex features.
                     PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), ordered.size(), scratch),

@@ -25,7 +25,8 @@ public record EnsembleReplica(Device device, PtNDManager manager, List<Member> m
             for (Member member : members) {
                 PtNDArray features;
                 try {
-                    features = member.features(windows, scratch);
+                    features = member.features(member.dataType() == DataType.FLOAT32 ? windows
+                            : (PtNDArray) windows.toType(member.dataType(), false), scratch);
                 } catch (RuntimeException e) {
                     throw new EnsembleException(member.entry().file() + ": the member fails on a window of the manifest's input shape "
                             + windows.getShape() + " (" + e.getMessage() + ")", e);

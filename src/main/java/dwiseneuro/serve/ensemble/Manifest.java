@@ -6,6 +6,7 @@ import java.util.Map;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
+import ai.djl.ndarray.types.DataType;
 import dwiseneuro.serve.clip.WindowPlan;
 
 /** The manifest.json of an ensemble folder (format documented in models/README.md). */
@@ -46,6 +47,17 @@ public record Manifest(
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MemberEntry(String file, String stage, int fold, String source, Double score,
                               Long parameters, String sha256, Long bytes,
-                              @JsonProperty("nn_module") Map<String, Object> nnModule) {
+                              @JsonProperty("nn_module") Map<String, Object> nnModule,
+                              String dtype) {
+
+        /** The member's weights and compute type: float32 (default, exact), float16 or bfloat16 (GPU). */
+        public DataType dataType() {
+            return switch (dtype == null ? "float32" : dtype) {
+                case "float32" -> DataType.FLOAT32;
+                case "float16" -> DataType.FLOAT16;
+                case "bfloat16" -> DataType.BFLOAT16;
+                default -> throw new EnsembleException(file + ": unknown dtype '" + dtype + "' in the manifest");
+            };
+        }
     }
 }

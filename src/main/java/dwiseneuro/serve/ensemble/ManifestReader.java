@@ -64,6 +64,7 @@ public final class ManifestReader {
             if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
                 throw new EnsembleException(path + ": member file names must be plain names in the folder: " + member.file());
             }
+            member.dataType();
         }
         try {
             manifest.frameStack().plan();
