@@ -12,6 +12,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import dwiseneuro.serve.batching.BatchFailedException;
 import dwiseneuro.serve.batching.DeadlineExceededException;
+import dwiseneuro.serve.batching.NotAcceptingException;
 import dwiseneuro.serve.batching.QueueFullException;
 import dwiseneuro.serve.clip.ClipException;
 import dwiseneuro.serve.media.MediaException;
@@ -42,6 +43,11 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response queueFull(QueueFullException e, UriInfo uri) {
         return respond(429, e.getMessage(), uri, null, Map.of("Retry-After", Long.toString(e.retryAfterSeconds())));
+    }
+
+    @ServerExceptionMapper
+    public Response notAccepting(NotAcceptingException e, UriInfo uri) {
+        return respond(503, e.getMessage(), uri, null, Map.of("Retry-After", "10"));
     }
 
     @ServerExceptionMapper

@@ -88,7 +88,7 @@ public class InferenceScheduler {
         Manifest m = manifest;
         if (!accepting || m == null) {
             metrics.rejected("shutting_down");
-            throw new IllegalStateException("the service is not accepting work (starting or shutting down)");
+            throw new NotAcceptingException("the service is not accepting work (starting or shutting down)");
         }
         Manifest.Input input = m.input();
         WindowPlan plan = m.frameStack().plan();

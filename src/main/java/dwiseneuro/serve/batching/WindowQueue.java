@@ -31,7 +31,7 @@ final class WindowQueue {
         lock.lock();
         try {
             if (closed) {
-                throw new IllegalStateException("the service is shutting down");
+                throw new NotAcceptingException("the service is shutting down");
             }
             int windows = job.windows();
             if (pending + windows > capacity) {

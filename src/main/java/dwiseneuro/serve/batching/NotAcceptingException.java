@@ -1,0 +1,8 @@
+package dwiseneuro.serve.batching;
+
+/** The scheduler takes no new clips: it is starting or shutting down (503). */
+public class NotAcceptingException extends RuntimeException {
+    public NotAcceptingException(String message) {
+        super(message);
+    }
+}
