@@ -1,43 +1,92 @@
 package dwiseneuro.serve.media;
 
+import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.nio.channels.Channels;
+
+import org.openlca.npy.Npy;
+import org.openlca.npy.NpyDataType;
+import org.openlca.npy.NpyHeader;
+import org.openlca.npy.dict.NpyHeaderDict;
 
 /**
  * Reads the NumPy .npy format (versions 1-3): uint8, float32 and float64 in either byte order,
- * C or Fortran order. The declared shape is checked against the bytes actually present before
- * anything is allocated, so a header that claims a huge array costs nothing.
+ * C or Fortran order, into float32 values in C order.
+ *
+ * <p>The header dictionary and the elements are decoded by org.openlca:npy. That library trusts the
+ * header (it allocates what the shape declares, zero-fills a truncated file, ignores trailing bytes
+ * and hands Fortran-ordered data back as stored), so this class checks first: the header length and
+ * the declared size against the bytes actually present, and the element count against the caller's
+ * limit, before anything is allocated; it reorders Fortran data to C order itself.
  */
 public final class NpyReader {
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
-    private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+    /** Longest header accepted; numpy's own are 128 bytes, a little more for many dimensions. */
+    static final int MAX_HEADER_BYTES = 65_536;
 
     private NpyReader() {
     }
 
     /** Decodes {@code bytes} of the part called {@code name} (used in error messages). */
     public static NpyArray read(String name, byte[] bytes) {
-        if (bytes.length == 0) {
+        return read(name, bytes, Long.MAX_VALUE);
+    }
+
+    /**
+     * Decodes {@code bytes}, refusing with 413 an array that declares more than {@code maxElements}
+     * values (checked on the header, before the values are allocated).
+     */
+    public static NpyArray read(String name, byte[] bytes, long maxElements) {
+        Header header = header(name, bytes, 0, bytes.length);
+        if (header.count() > maxElements) {
+            throw new MediaException(413, name + ": the array has shape " + shapeText(header.shape) + " ("
+                    + header.count() + " values); this service accepts at most " + maxElements);
+        }
+        long available = bytes.length - (long) header.dataOffset;
+        long expected = header.dataBytes();
+        if (available < expected) {
+            throw new MediaException(name + ": truncated .npy data: the header declares shape "
+                    + shapeText(header.shape) + " (" + expected + " bytes) but only " + available + " bytes follow");
+        }
+        if (available > expected) {
+            throw new MediaException(name + ": " + (available - expected)
+                    + " unexpected bytes after the .npy data of shape " + shapeText(header.shape));
+        }
+        org.openlca.npy.NpyArray<?> decoded;
+        try {
+            decoded = Npy.read(Channels.newChannel(new ByteArrayInputStream(bytes)));
+        } catch (RuntimeException e) {
+            throw new MediaException(name + ": not a readable .npy file (" + e.getMessage() + ")");
+        }
+        float[] values = toFloats(decoded, header);
+        if (header.fortran && header.shape.length > 1) {
+            values = fortranToC(values, header.shape);
+        }
+        return new NpyArray(name, header.shape, header.dtypeName, values);
+    }
+
+    /**
+     * Parses and checks the header of the .npy bytes {@code bytes[offset, offset + length)}: magic, version,
+     * header length within the bytes present, a supported dtype, a shape whose size fits an int.
+     */
+    static Header header(String name, byte[] bytes, int offset, int length) {
+        if (length == 0) {
             throw new MediaException(name + ": the file is empty");
         }
-        if (bytes.length < 10 || !startsWithMagic(bytes)) {
+        if (length < 10 || !startsWithMagic(bytes, offset)) {
             throw new MediaException(name + ": not a .npy file (the NumPy magic string \\x93NUMPY is missing)");
         }
-        int major = bytes[6] & 0xff;
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int major = bytes[offset + 6] & 0xff;
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length).slice().order(ByteOrder.LITTLE_ENDIAN);
         long headerLength;
         int headerStart;
         if (major == 1) {
             headerLength = buffer.getShort(8) & 0xffff;
             headerStart = 10;
         } else if (major == 2 || major == 3) {
-            if (bytes.length < 12) {
+            if (length < 12) {
                 throw new MediaException(name + ": truncated .npy header");
             }
             headerLength = buffer.getInt(8) & 0xffffffffL;
@@ -45,86 +94,84 @@ public final class NpyReader {
         } else {
             throw new MediaException(name + ": unsupported .npy format version " + major);
         }
-        if (headerStart + headerLength > bytes.length) {
+        if (headerLength > MAX_HEADER_BYTES) {
+            throw new MediaException(name + ": the .npy header is " + headerLength + " bytes long; at most "
+                    + MAX_HEADER_BYTES + " are accepted");
+        }
+        if (headerStart + headerLength > length) {
             throw new MediaException(name + ": truncated .npy header");
         }
-        String header = new String(bytes, headerStart, (int) headerLength,
-                major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        String descr = group(DESCR, header, name, "descr");
-        boolean fortran = "True".equals(group(FORTRAN, header, name, "fortran_order"));
-        int[] shape = parseShape(group(SHAPE, header, name, "shape"), name);
-        Dtype dtype = Dtype.of(descr, name);
-
+        NpyHeaderDict dict;
+        try {
+            dict = NpyHeader.read(new ByteArrayInputStream(bytes, offset, headerStart + (int) headerLength)).dict();
+        } catch (RuntimeException | java.io.IOException e) {
+            throw new MediaException(name + ": the .npy header is not readable (" + e.getMessage() + ")");
+        }
+        String dtypeName = switch (dict.dataType() == null ? "" : dict.dataType().name()) {
+            case "u1" -> "uint8";
+            case "f4" -> "float32";
+            case "f8" -> "float64";
+            default -> throw new MediaException(name + ": unsupported dtype '" + dict.dataType()
+                    + "'; use uint8, float32 or float64");
+        };
+        int[] shape = dict.shape() == null ? new int[0] : dict.shape();
         long count = 1;
         for (int dim : shape) {
+            if (dim < 0) {
+                throw new MediaException(name + ": the .npy header has an invalid shape " + shapeText(shape));
+            }
             count = Math.multiplyExact(count, (long) dim);
             if (count > Integer.MAX_VALUE) {
-                throw new MediaException(name + ": the declared shape is too large");
+                throw new MediaException(413, name + ": the declared shape " + shapeText(shape) + " is too large");
             }
         }
-        int dataStart = headerStart + (int) headerLength;
-        long expectedBytes = count * dtype.size;
-        long available = bytes.length - (long) dataStart;
-        if (available < expectedBytes) {
-            throw new MediaException(name + ": truncated .npy data: the header declares shape "
-                    + shapeText(shape) + " (" + expectedBytes + " bytes) but only " + available + " bytes follow");
-        }
-        if (available > expectedBytes) {
-            throw new MediaException(name + ": " + (available - expectedBytes)
-                    + " unexpected bytes after the .npy data of shape " + shapeText(shape));
-        }
-        ByteBuffer data = ByteBuffer.wrap(bytes, dataStart, (int) expectedBytes).slice().order(dtype.order);
-        float[] values = new float[(int) count];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = dtype.get(data, i);
-        }
-        if (fortran && shape.length > 1) {
-            values = fortranToC(values, shape);
-        }
-        return new NpyArray(name, shape, dtype.name, values);
+        return new Header(shape, dtypeName, dict.dataType(), dict.hasFortranOrder(), headerStart + (int) headerLength, count);
     }
 
-    private static boolean startsWithMagic(byte[] bytes) {
+    /** A checked .npy header: where the data start and how many values of which type follow. */
+    record Header(int[] shape, String dtypeName, NpyDataType type, boolean fortran, int dataOffset, long count) {
+        long dataBytes() {
+            return count * type.size();
+        }
+    }
+
+    private static float[] toFloats(org.openlca.npy.NpyArray<?> decoded, Header header) {
+        float[] out = new float[(int) header.count()];
+        switch (header.type()) {
+            case u1 -> {
+                short[] data = decoded.asShortArray().data();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = data[i];
+                }
+            }
+            case f4 -> System.arraycopy(decoded.asFloatArray().data(), 0, out, 0, out.length);
+            case f8 -> {
+                double[] data = decoded.asDoubleArray().data();
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) data[i];
+                }
+            }
+            default -> throw new IllegalStateException("unchecked dtype " + header.type());
+        }
+        return out;
+    }
+
+    private static boolean startsWithMagic(byte[] bytes, int offset) {
         for (int i = 0; i < MAGIC.length; i++) {
-            if (bytes[i] != MAGIC[i]) {
+            if (bytes[offset + i] != MAGIC[i]) {
                 return false;
             }
         }
         return true;
     }
 
-    private static String group(Pattern pattern, String header, String name, String key) {
-        Matcher matcher = pattern.matcher(header);
-        if (!matcher.find()) {
-            throw new MediaException(name + ": the .npy header has no readable '" + key + "'");
-        }
-        return matcher.group(1);
-    }
-
-    private static int[] parseShape(String text, String name) {
-        String trimmed = text.trim();
-        if (trimmed.isEmpty()) {
-            return new int[0];
-        }
-        String[] parts = trimmed.split(",");
-        int n = parts[parts.length - 1].isBlank() ? parts.length - 1 : parts.length;
-        int[] shape = new int[n];
-        for (int i = 0; i < n; i++) {
-            try {
-                long dim = Long.parseLong(parts[i].trim().replace("L", ""));
-                if (dim < 0 || dim > Integer.MAX_VALUE) {
-                    throw new NumberFormatException();
-                }
-                shape[i] = (int) dim;
-            } catch (NumberFormatException e) {
-                throw new MediaException(name + ": the .npy header has an invalid shape (" + text + ")");
-            }
-        }
-        return shape;
+    /** True when {@code bytes} start like a .npy file. */
+    public static boolean isNpy(byte[] bytes) {
+        return bytes.length >= MAGIC.length && startsWithMagic(bytes, 0);
     }
 
     /** Reorders column-major values into row-major order. */
-    private static float[] fortranToC(float[] values, int[] shape) {
+    static float[] fortranToC(float[] values, int[] shape) {
         float[] out = new float[values.length];
         int n = shape.length;
         int[] index = new int[n];
@@ -156,35 +203,5 @@ public final class NpyReader {
             text.append(i == 0 ? "" : ", ").append(shape[i]);
         }
         return text.append(shape.length == 1 ? ",)" : ")").toString();
-    }
-
-    /** A supported stored dtype: its kind, item size and byte order. */
-    private record Dtype(String name, int size, ByteOrder order) {
-
-        static Dtype of(String descr, String part) {
-            if (descr.length() < 2) {
-                throw unsupported(descr, part);
-            }
-            ByteOrder order = descr.charAt(0) == '>' ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-            return switch (descr.substring(1)) {
-                case "u1" -> new Dtype("uint8", 1, order);
-                case "f4" -> new Dtype("float32", 4, order);
-                case "f8" -> new Dtype("float64", 8, order);
-                default -> throw unsupported(descr, part);
-            };
-        }
-
-        private static MediaException unsupported(String descr, String part) {
-            return new MediaException(part + ": unsupported dtype '" + descr
-                    + "'; use uint8, float32 or float64");
-        }
-
-        float get(ByteBuffer data, int i) {
-            return switch (size) {
-                case 1 -> data.get(i) & 0xff;
-                case 4 -> data.getFloat(i * 4);
-                default -> (float) data.getDouble(i * 8);
-            };
-        }
     }
 }
