@@ -1,7 +1,5 @@
 package dwiseneuro.serve.api;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -38,9 +36,10 @@ import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
-import dwiseneuro.serve.media.NpyArray;
-import dwiseneuro.serve.media.NpyReader;
+import dwiseneuro.serve.media.ClipDecoder;
 import dwiseneuro.serve.media.NpyWriter;
+import dwiseneuro.serve.media.Preprocessing;
+import dwiseneuro.serve.media.Upload;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -50,7 +49,8 @@ import io.vertx.core.http.HttpServerRequest;
 public class MiceResource {
 
     public static final String NPY = "application/x-npy";
-    private static final Set<String> PARTS = Set.of("video", "behavior", "pupil_center");
+    public static final String PNG = "image/png";
+    private static final Set<String> PARTS = Set.of("video", "clip", "behavior", "pupil_center");
 
     private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
@@ -77,17 +77,23 @@ public class MiceResource {
     @Path("/{id}/responses")
     @Blocking
     @Consumes(MediaType.MULTIPART_FORM_DATA)
-    @Produces({MediaType.APPLICATION_JSON, NPY})
+    @Produces({MediaType.APPLICATION_JSON, NPY, PNG})
     @Operation(summary = "Predict responses to a clip",
             description = "Runs the 16-frame sliding window (step 2, target at the last frame) over the clip for every "
                     + "target frame from 30 on, blends the windows with equal weights, and averages the ensemble's members: "
                     + "the same numbers as the original DwiseNeuro predictor. Trailing NaN frames are cut off first. "
-                    + "Answers JSON, or a float32 .npy of shape (neurons, frames) for Accept: application/x-npy.")
+                    + "The clip is a .npy video with .npy or JSON traces, an .npz archive ('clip'), or a video file "
+                    + "(mp4, webm, avi, gif) that is decoded, made gray, resized and converted to 30 fps; omitted traces "
+                    + "are filled with the mouse's training means when the manifest has them. "
+                    + "Answers JSON, a float32 .npy of shape (neurons, frames) for Accept: application/x-npy, or a PNG "
+                    + "heatmap (neurons by time, with a colour bar) for Accept: image/png.")
     @APIResponse(responseCode = "200", description = "Responses, neurons x frames",
             content = {
                 @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ResponsesResult.class)),
-                @Content(mediaType = NPY, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
-    @APIResponse(responseCode = "400", description = "A part is missing, unknown or not a readable .npy array",
+                @Content(mediaType = NPY, schema = @Schema(type = SchemaType.STRING, format = "binary")),
+                @Content(mediaType = PNG, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "400", description = "A part is missing, unknown or unreadable (not a .npy/.npz array, "
+            + "JSON rows or a decodable video), or a malformed frames range",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such mouse in the served ensemble",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -95,7 +101,8 @@ public class MiceResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "415", description = "The body is not multipart/form-data",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "Wrong shapes, mismatched lengths, NaN inside the clip or fewer than 31 frames",
+    @APIResponse(responseCode = "422", description = "Wrong shapes, mismatched lengths, NaN inside the clip, fewer than 31 frames, "
+            + "a frames range outside the clip, or normalize=true without response statistics in the manifest",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "429", description = "The queue is full; retry after the Retry-After header's seconds",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
@@ -110,13 +117,25 @@ public class MiceResource {
             @QueryParam("timeout_ms") Long timeoutMs,
             @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins")
             @HeaderParam("X-Request-Timeout-Ms") Long timeoutHeader,
+            @Parameter(description = "Divide each neuron's responses by its response std from the training data, floored "
+                    + "at 0.01 x the mean std: the Sensorium competition's normalisation. Needs 'response_std' in the "
+                    + "manifest (422 otherwise)", example = "false")
+            @QueryParam("normalize") boolean normalize,
+            @Parameter(description = "Return only frames START:END of the clip (0-based, END exclusive; either may be "
+                    + "left out). Inference still runs on the whole clip, so the values are those of the whole clip",
+                    example = "30:120")
+            @QueryParam("frames") String frames,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
         Manifest manifest = manifest();
         Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
                 "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
-        boolean npy = wantsNpy(headers);
-        Clip clip = readClip(upload, manifest);
+        Format format = format(headers);
+        ResponseSelection selection = new ResponseSelection(frames, normalize);
+        selection.check(mouse);
+        ClipDecoder.Decoded decoded = readClip(upload, manifest, mouse);
+        Clip clip = decoded.clip();
+        int[] bounds = selection.bounds(clip.frames());
         Duration timeout = timeout(timeoutMs != null ? timeoutMs : timeoutHeader);
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
         request.response().closeHandler(ignored -> submission.cancel().run());
@@ -127,8 +146,13 @@ public class MiceResource {
                     if (error != null) {
                         throw unwrap(error);
                     }
-                    return npy ? npyResponse(values, mouse.neurons(), clip.frames())
-                            : jsonResponse(values, mouse, clip.frames(), manifest);
+                    float[] selected = selection.apply(values, mouse.neurons(), clip.frames(), bounds, mouse);
+                    int width = bounds[1] - bounds[0];
+                    return switch (format) {
+                        case NPY -> npyResponse(selected, mouse.neurons(), width);
+                        case PNG -> pngResponse(selected, mouse, width, bounds[0], manifest, normalize);
+                        case JSON -> jsonResponse(selected, mouse, width, manifest, bounds[0], normalize, decoded.preprocessing());
+                    };
                 });
     }
 
@@ -141,32 +165,23 @@ public class MiceResource {
         return ensemble.manifest().orElseThrow();
     }
 
-    private Clip readClip(ResponsesUpload upload, Manifest manifest) {
+    private ClipDecoder.Decoded readClip(ResponsesUpload upload, Manifest manifest, Manifest.Mouse mouse) {
         if (upload == null || upload.all == null) {
             throw new ProblemException(400, "expected multipart/form-data with parts video, behavior and pupil_center");
         }
         for (FileUpload part : upload.all) {
             if (!PARTS.contains(part.name())) {
-                throw new ProblemException(400, "unknown part '" + part.name() + "'; expected video, behavior and pupil_center");
+                throw new ProblemException(400, "unknown part '" + part.name()
+                        + "'; expected video (or clip), behavior and pupil_center");
             }
         }
-        NpyArray video = read(upload.video, "video");
-        NpyArray behavior = read(upload.behavior, "behavior");
-        NpyArray pupilCenter = read(upload.pupilCenter, "pupil_center");
-        Manifest.Input input = manifest.input();
-        return Clip.of(video, behavior, pupilCenter, input.videoHeight(), input.videoWidth(),
-                manifest.frameStack().plan(), config.limits().maxFrames());
+        ClipDecoder decoder = new ClipDecoder(manifest, config.limits().maxFrames(), config.limits().maxUploadBytes());
+        return decoder.decode(upload(upload.video), upload(upload.clip), upload(upload.behavior),
+                upload(upload.pupilCenter), mouse);
     }
 
-    private static NpyArray read(FileUpload part, String name) {
-        if (part == null) {
-            throw new ProblemException(400, "missing part '" + name + "' (a .npy file)");
-        }
-        try {
-            return NpyReader.read(name, Files.readAllBytes(part.uploadedFile()));
-        } catch (IOException e) {
-            throw new ProblemException(400, name + ": the upload could not be read (" + e.getMessage() + ")");
-        }
+    private static Upload upload(FileUpload part) {
+        return part == null ? null : new Upload(part.name(), part.uploadedFile(), part.fileName(), part.contentType());
     }
 
     private Duration timeout(Long millis) {
@@ -179,16 +194,31 @@ public class MiceResource {
         return Duration.ofMillis(millis);
     }
 
-    private static boolean wantsNpy(HttpHeaders headers) {
+    enum Format { JSON, NPY, PNG }
+
+    /** The first acceptable of JSON, .npy and PNG in the client's order of preference; JSON for wildcards. */
+    static Format format(HttpHeaders headers) {
         for (MediaType type : headers.getAcceptableMediaTypes()) {
-            if (type.isCompatible(MediaType.valueOf(NPY)) && !type.isWildcardType()) {
-                return true;
+            if (type.isWildcardType() || type.isWildcardSubtype()) {
+                if (type.isWildcardType() || "application".equals(type.getType())) {
+                    return Format.JSON;
+                }
+                if ("image".equals(type.getType())) {
+                    return Format.PNG;
+                }
+                continue;
             }
             if (type.isCompatible(MediaType.APPLICATION_JSON_TYPE)) {
-                return false;
+                return Format.JSON;
+            }
+            if (type.isCompatible(MediaType.valueOf(NPY))) {
+                return Format.NPY;
+            }
+            if (type.isCompatible(MediaType.valueOf(PNG))) {
+                return Format.PNG;
             }
         }
-        return false;
+        return Format.JSON;
     }
 
     private static RuntimeException unwrap(Throwable error) {
@@ -203,14 +233,25 @@ public class MiceResource {
         return Response.ok(NpyWriter.float32(values, neurons, frames), NPY).build();
     }
 
-    private static Response jsonResponse(float[] values, Manifest.Mouse mouse, int frames, Manifest manifest) {
+    private static Response pngResponse(float[] values, Manifest.Mouse mouse, int frames, int firstFrame, Manifest manifest,
+                                        boolean normalized) {
+        String title = mouse.id() + ": predicted responses, mean of " + manifest.members().size() + " members ("
+                + manifest.name() + ")";
+        byte[] png = Heatmap.png(values, mouse.neurons(), frames, firstFrame, manifest.input().fps(), title,
+                normalized ? "response / std" : "response");
+        return Response.ok(png, PNG).build();
+    }
+
+    private static Response jsonResponse(float[] values, Manifest.Mouse mouse, int frames, Manifest manifest,
+                                         int firstFrame, boolean normalized, Preprocessing preprocessing) {
         float[][] rows = new float[mouse.neurons()][];
         for (int n = 0; n < rows.length; n++) {
             rows[n] = java.util.Arrays.copyOfRange(values, n * frames, (n + 1) * frames);
         }
         List<Long> unitIds = mouse.unitIds() == null || mouse.unitIds().isEmpty() ? null : mouse.unitIds();
         ResponsesResult result = new ResponsesResult(mouse.id(), mouse.neurons(), frames, manifest.input().fps(),
-                manifest.members().size(), manifest.name(), unitIds, rows);
+                manifest.members().size(), manifest.name(), unitIds, rows, firstFrame, normalized ? Boolean.TRUE : null,
+                preprocessing);
         return Response.ok(result, MediaType.APPLICATION_JSON_TYPE).build();
     }
 }

@@ -32,7 +32,7 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response media(MediaException e, UriInfo uri) {
-        return respond(400, e.getMessage(), uri, null, Map.of());
+        return respond(e.status(), e.getMessage(), uri, null, Map.of());
     }
 
     @ServerExceptionMapper

@@ -39,9 +39,21 @@ public record Manifest(
         }
     }
 
+    /**
+     * A mouse (readout). The statistics are optional (the trainer writes them from the dataset):
+     * {@code behavior_mean} and {@code pupil_center_mean} (2 values each) stand in for traces a request
+     * omits; {@code response_std} (one per neuron) is the divisor of the competition's normalisation.
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Mouse(String id, int index, int neurons,
-                        @JsonProperty("unit_ids") List<Long> unitIds) {
+                        @JsonProperty("unit_ids") List<Long> unitIds,
+                        @JsonProperty("behavior_mean") List<Double> behaviorMean,
+                        @JsonProperty("pupil_center_mean") List<Double> pupilCenterMean,
+                        @JsonProperty("response_std") List<Double> responseStd) {
+
+        public Mouse(String id, int index, int neurons, List<Long> unitIds) {
+            this(id, index, neurons, unitIds, null, null, null);
+        }
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -59,6 +59,9 @@ public final class ManifestReader {
                 throw new EnsembleException(path + ": mouse " + mouse.id() + " lists " + mouse.unitIds().size()
                         + " unit ids for " + mouse.neurons() + " neurons");
             }
+            checkStatistic(path, mouse, "behavior_mean", mouse.behaviorMean(), 2);
+            checkStatistic(path, mouse, "pupil_center_mean", mouse.pupilCenterMean(), 2);
+            checkStatistic(path, mouse, "response_std", mouse.responseStd(), mouse.neurons());
         }
         for (Manifest.MemberEntry member : manifest.members()) {
             if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
@@ -70,6 +73,17 @@ public final class ManifestReader {
             manifest.frameStack().plan();
         } catch (IllegalArgumentException e) {
             throw new EnsembleException(path + ": " + e.getMessage());
+        }
+    }
+
+    /** An optional per-mouse statistic must have {@code size} finite values when present. */
+    private static void checkStatistic(Path path, Manifest.Mouse mouse, String key, java.util.List<Double> values, int size) {
+        if (values == null) {
+            return;
+        }
+        if (values.size() != size || values.stream().anyMatch(v -> v == null || !Double.isFinite(v))) {
+            throw new EnsembleException(path + ": mouse " + mouse.id() + ": '" + key + "' must hold " + size
+                    + " finite numbers, got " + values.size());
         }
     }
 

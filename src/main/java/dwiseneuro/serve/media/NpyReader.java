@@ -1,9 +1,14 @@
 package dwiseneuro.serve.media;
 
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.openlca.npy.Npy;
 import org.openlca.npy.NpyDataType;
@@ -22,6 +27,8 @@ import org.openlca.npy.dict.NpyHeaderDict;
  */
 public final class NpyReader {
 
+    private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+    private static final Pattern SUPPORTED = Pattern.compile("[<>|=]?(u1|f4|f8|B)");
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     /** Longest header accepted; numpy's own are 128 bytes, a little more for many dimensions. */
     static final int MAX_HEADER_BYTES = 65_536;
@@ -40,10 +47,6 @@ public final class NpyReader {
      */
     public static NpyArray read(String name, byte[] bytes, long maxElements) {
         Header header = header(name, bytes, 0, bytes.length);
-        if (header.count() > maxElements) {
-            throw new MediaException(413, name + ": the array has shape " + shapeText(header.shape) + " ("
-                    + header.count() + " values); this service accepts at most " + maxElements);
-        }
         long available = bytes.length - (long) header.dataOffset;
         long expected = header.dataBytes();
         if (available < expected) {
@@ -54,9 +57,20 @@ public final class NpyReader {
             throw new MediaException(name + ": " + (available - expected)
                     + " unexpected bytes after the .npy data of shape " + shapeText(header.shape));
         }
+        if (header.count() > maxElements) {
+            throw new MediaException(413, name + ": the array has shape " + shapeText(header.shape) + " ("
+                    + header.count() + " values); this service accepts at most " + maxElements);
+        }
         org.openlca.npy.NpyArray<?> decoded;
         try {
-            decoded = Npy.read(Channels.newChannel(new ByteArrayInputStream(bytes)));
+            InputStream in = new ByteArrayInputStream(bytes);
+            if (header.version > 1) {
+                // org.openlca:npy 0.0.3 fails on version 2/3 headers read from a channel (it reads the 4-byte
+                // length without flipping its buffer): hand it the same dictionary as a version 1.0 header.
+                in = new SequenceInputStream(new ByteArrayInputStream(header.dict.toNpyHeader()),
+                        new ByteArrayInputStream(bytes, header.dataOffset, bytes.length - header.dataOffset));
+            }
+            decoded = Npy.read(Channels.newChannel(in));
         } catch (RuntimeException e) {
             throw new MediaException(name + ": not a readable .npy file (" + e.getMessage() + ")");
         }
@@ -101,6 +115,11 @@ public final class NpyReader {
         if (headerStart + headerLength > length) {
             throw new MediaException(name + ": truncated .npy header");
         }
+        String text = new String(bytes, offset + headerStart, (int) headerLength, StandardCharsets.ISO_8859_1);
+        Matcher descr = DESCR.matcher(text);
+        if (descr.find() && !SUPPORTED.matcher(descr.group(1)).matches()) {
+            throw new MediaException(name + ": unsupported dtype '" + descr.group(1) + "'; use uint8, float32 or float64");
+        }
         NpyHeaderDict dict;
         try {
             dict = NpyHeader.read(new ByteArrayInputStream(bytes, offset, headerStart + (int) headerLength)).dict();
@@ -122,14 +141,16 @@ public final class NpyReader {
             }
             count = Math.multiplyExact(count, (long) dim);
             if (count > Integer.MAX_VALUE) {
-                throw new MediaException(413, name + ": the declared shape " + shapeText(shape) + " is too large");
+                throw new MediaException(name + ": the declared shape " + shapeText(shape) + " is too large");
             }
         }
-        return new Header(shape, dtypeName, dict.dataType(), dict.hasFortranOrder(), headerStart + (int) headerLength, count);
+        return new Header(shape, dtypeName, dict.dataType(), dict.hasFortranOrder(), headerStart + (int) headerLength, count,
+                major, dict);
     }
 
     /** A checked .npy header: where the data start and how many values of which type follow. */
-    record Header(int[] shape, String dtypeName, NpyDataType type, boolean fortran, int dataOffset, long count) {
+    record Header(int[] shape, String dtypeName, NpyDataType type, boolean fortran, int dataOffset, long count,
+                  int version, NpyHeaderDict dict) {
         long dataBytes() {
             return count * type.size();
         }
