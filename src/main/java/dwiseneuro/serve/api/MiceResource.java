@@ -113,9 +113,10 @@ public class MiceResource {
     public CompletionStage<Response> responses(
             @Parameter(description = "Mouse id from GET /v1/mice", example = "demo-mouse-1") @PathParam("id") String id,
             ResponsesUpload upload,
-            @Parameter(description = "Deadline for this request in milliseconds (default from dwiseneuro.batching.default-timeout)")
+            @Parameter(description = "Deadline for this request in milliseconds (default from dwiseneuro.batching.default-timeout)",
+                    example = "60000")
             @QueryParam("timeout_ms") Long timeoutMs,
-            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins")
+            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins", example = "60000")
             @HeaderParam("X-Request-Timeout-Ms") Long timeoutHeader,
             @Parameter(description = "Divide each neuron's responses by its response std from the training data, floored "
                     + "at 0.01 x the mean std: the Sensorium competition's normalisation. Needs 'response_std' in the "
@@ -123,7 +124,7 @@ public class MiceResource {
             @QueryParam("normalize") boolean normalize,
             @Parameter(description = "Return only frames START:END of the clip (0-based, END exclusive; either may be "
                     + "left out). Inference still runs on the whole clip, so the values are those of the whole clip",
-                    example = "30:120")
+                    example = "30:")
             @QueryParam("frames") String frames,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
@@ -180,8 +181,12 @@ public class MiceResource {
                 upload(upload.pupilCenter), mouse);
     }
 
+    /** The part as an upload; none for an empty part without a file name (Swagger UI's "Send empty value"). */
     private static Upload upload(FileUpload part) {
-        return part == null ? null : new Upload(part.name(), part.uploadedFile(), part.fileName(), part.contentType());
+        if (part == null || part.size() == 0 && (part.fileName() == null || part.fileName().isBlank())) {
+            return null;
+        }
+        return new Upload(part.name(), part.uploadedFile(), part.fileName(), part.contentType());
     }
 
     private Duration timeout(Long millis) {

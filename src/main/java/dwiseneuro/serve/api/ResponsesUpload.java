@@ -34,7 +34,7 @@ public class ResponsesUpload {
     public FileUpload behavior;
 
     @RestForm("pupil_center")
-    @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary",
+    @Schema(name = "pupil_center", type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.STRING, format = "binary",
             description = "Shape (2, frames): horizontal and vertical eye position. A .npy array or JSON rows, as "
                     + "behavior; when omitted, the mouse's training mean from the manifest is used")
     public FileUpload pupilCenter;
