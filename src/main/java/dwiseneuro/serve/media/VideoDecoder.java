@@ -168,7 +168,7 @@ public final class VideoDecoder {
             try {
                 grabber.start();
             } catch (FrameGrabber.Exception e) {
-                throw new MediaException(name + ": not a .npy or .npz array, nor a video FFmpeg can decode "
+                throw new MediaException(name + ": not a .npy file, an .npz archive or a video file FFmpeg can decode "
                         + "(mp4, webm, avi, gif, mov, mkv)");
             }
             int width = grabber.getImageWidth();

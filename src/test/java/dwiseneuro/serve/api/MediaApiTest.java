@@ -286,7 +286,7 @@ class MediaApiTest {
     void unreadableVideoAndConflictingPartsAre400() {
         given().multiPart("video", "clip.mp4", "not a video at all".getBytes(), "video/mp4")
                 .post("/v1/mice/" + MOUSE + "/responses")
-                .then().statusCode(400).body("detail", containsString("nor a video FFmpeg can decode"));
+                .then().statusCode(400).body("detail", containsString("or a video file FFmpeg can decode"));
         npyUpload().multiPart("clip", "clip.npz", new byte[] {'P', 'K', 3, 4}, "application/octet-stream")
                 .post("/v1/mice/" + MOUSE + "/responses")
                 .then().statusCode(400).body("detail", containsString("not both"));

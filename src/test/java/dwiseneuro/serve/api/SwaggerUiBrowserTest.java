@@ -31,7 +31,7 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * A person trying the API in Swagger UI: headless Chromium (Debian's chromium + chromium-driver, installed
- * by .ci/install-test-tools.sh) opens /q/swagger-ui, expands POST /v1/mice/{id}/responses, presses
+ * by .ci/install-deps (.ci/packages.d/media.txt)) opens /q/swagger-ui, expands POST /v1/mice/{id}/responses, presses
  * "Try it out", picks the demo sample's three .npy files, presses "Execute" and must see a 200 whose
  * body has responses. Skipped only where chromium is not installed; CI installs it, so it runs there.
  */
@@ -53,10 +53,10 @@ class SwaggerUiBrowserTest {
     void start() throws IOException {
         boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         if (!installed && System.getenv("CI") != null) {
-            throw new AssertionError("chromium and chromium-driver are not installed; .ci/install-test-tools.sh installs them");
+            throw new AssertionError("chromium and chromium-driver are not installed; .ci/install-deps (.ci/packages.d/media.txt) installs them");
         }
         Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed "
-                + "(apt-get install chromium chromium-driver, or run .ci/install-test-tools.sh): skipping the Swagger UI browser test");
+                + "(apt-get install chromium chromium-driver, or run .ci/install-deps (.ci/packages.d/media.txt)): skipping the Swagger UI browser test");
         Readiness.awaitReady();
         profile = Files.createTempDirectory("chromium-profile");
         ChromeOptions options = new ChromeOptions();

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Debian's ffmpeg command line, the reference the decoder is tested against (installed by
- * .ci/install-test-tools.sh). Without it the tests are skipped on a developer's machine, and fail in CI.
+ * .ci/install-deps (.ci/packages.d/media.txt)). Without it the tests are skipped on a developer's machine, and fail in CI.
  */
 public final class Ffmpeg {
 
@@ -23,10 +23,10 @@ public final class Ffmpeg {
     public static void require() {
         boolean present = Files.isExecutable(Path.of("/usr/bin/ffmpeg"));
         if (!present && System.getenv("CI") != null) {
-            throw new AssertionError("ffmpeg is not installed; .ci/install-test-tools.sh installs it");
+            throw new AssertionError("ffmpeg is not installed; .ci/install-deps (.ci/packages.d/media.txt) installs it");
         }
         Assumptions.assumeTrue(present, "Debian's ffmpeg is not installed (apt-get install ffmpeg, or run "
-                + ".ci/install-test-tools.sh): skipping the tests that compare against it");
+                + ".ci/install-deps (.ci/packages.d/media.txt)): skipping the tests that compare against it");
     }
 
     /** Runs ffmpeg with {@code args} and returns its standard output; fails on a non-zero exit. */
