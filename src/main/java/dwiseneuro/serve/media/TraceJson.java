@@ -12,11 +12,14 @@ import com.fasterxml.jackson.core.JsonToken;
 /**
  * Reads a trace (behavior or pupil center) sent as JSON: an array of rows, each an array of numbers,
  * e.g. {@code [[0.1, 0.2, ...], [3.0, 3.1, ...]]} for shape (2, frames). {@code null} stands for NaN
- * (the dataset's trailing padding). Streamed, so a large document costs only its values.
+ * (the dataset's trailing padding), and so does {@code NaN} as Python's json module writes it. Streamed, so a
+ * large document costs only its values.
  */
 public final class TraceJson {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // Python's json writes NaN
+            .build();
 
     private TraceJson() {
     }

@@ -139,9 +139,9 @@ class ArrayLayoutsTest {
 
     @Test
     void jsonTracesReadAsRowsWithNullForNaN() {
-        NpyArray trace = TraceJson.read("behavior", stream("[[1, 2.5, null], [4, 5, 6e-1]]"), 100);
+        NpyArray trace = TraceJson.read("behavior", stream("[[1, 2.5, null], [4, 5, NaN]]"), 100);
         assertArrayEquals(new int[] {2, 3}, trace.shape());
-        assertArrayEquals(new float[] {1, 2.5f, Float.NaN, 4, 5, 0.6f}, trace.data());
+        assertArrayEquals(new float[] {1, 2.5f, Float.NaN, 4, 5, Float.NaN}, trace.data());
         assertEquals(400, assertThrows(MediaException.class, () -> TraceJson.read("behavior", stream("[[1, 2], [3]]"), 100)).status());
         assertEquals(400, assertThrows(MediaException.class, () -> TraceJson.read("behavior", stream("{\"a\": 1}"), 100)).status());
         assertEquals(400, assertThrows(MediaException.class, () -> TraceJson.read("behavior", stream("[[1, \"x\"]]"), 100)).status());
