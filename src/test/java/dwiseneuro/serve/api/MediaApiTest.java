@@ -15,7 +15,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -317,10 +316,5 @@ class MediaApiTest {
             }
         }
         return out.toByteArray();
-    }
-
-    @SuppressWarnings("unused")
-    private static List<String> unused() {
-        return List.of();
     }
 }

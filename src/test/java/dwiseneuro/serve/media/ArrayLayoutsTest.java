@@ -2,13 +2,11 @@ package dwiseneuro.serve.media;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,7 +152,6 @@ class ArrayLayoutsTest {
         // shape (2, 3): Fortran storage [a00, a10, a01, a11, a02, a12]
         float[] c = NpyReader.fortranToC(new float[] {0, 3, 1, 4, 2, 5}, new int[] {2, 3});
         assertArrayEquals(new float[] {0, 1, 2, 3, 4, 5}, c);
-        assertNull(null);
     }
 
     private static ByteArrayInputStream stream(String text) {
@@ -173,10 +170,5 @@ class ArrayLayoutsTest {
         out[9] = (byte) (text.length() >> 8);
         System.arraycopy(text.getBytes(StandardCharsets.ISO_8859_1), 0, out, 10, text.length());
         return out;
-    }
-
-    @SuppressWarnings("unused")
-    private static void write(OutputStream out, byte[] bytes) throws IOException {
-        out.write(bytes);
     }
 }

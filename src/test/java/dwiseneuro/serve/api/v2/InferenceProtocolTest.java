@@ -226,8 +226,6 @@ class InferenceProtocolTest {
         assertError(JSON.readTree(given().contentType(ContentType.JSON).body(request("UINT8", false, true).toString())
                 .post("/v2/models/nope/infer").then().statusCode(404).extract().asString()), "unknown model");
 
-        ObjectNode shortClip = request("UINT8", false, true);
-        shortClip.put("id", "short");
         given().contentType(ContentType.JSON).body("{\"parameters\": {\"mouse\": \"demo-mouse-1\"}, \"inputs\": ["
                 + "{\"name\": \"video\", \"datatype\": \"FP32\", \"shape\": [36, 64, 1], \"data\": " + zeros(36 * 64) + "}]}")
                 .post("/v2/models/demo/infer").then().statusCode(422).body("error", containsString("at least 31"))
