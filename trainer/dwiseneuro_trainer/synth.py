@@ -92,7 +92,7 @@ def behavior_traces(rng: np.random.Generator, length: int):
     def smooth(scale: float, sigma: float) -> np.ndarray:
         return ndimage.gaussian_filter1d(rng.standard_normal(length + 60), sigma)[30:30 + length] * scale
 
-    running_state = ndimage.gaussian_filter1d((rng.random(length + 60) < 0.02).astype(float) * 40.0, 12)
+    running_state = ndimage.gaussian_filter1d((rng.random(length + 60) < 0.03).astype(float) * 40.0, 12)
     running = np.clip(running_state[30:30 + length] * rng.uniform(2.0, 6.0) + smooth(15.0, 8.0), 0, 47)
     dilation = np.clip(35 + 0.4 * running + smooth(60.0, 15.0) + rng.uniform(-10, 10), 10, 88)
     center = np.stack([np.clip(130 + smooth(80.0, 10.0) + rng.uniform(-15, 15), 90, 180),
@@ -113,10 +113,10 @@ def make_filters(rng: np.random.Generator, count: int) -> Filters:
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH].astype(np.float32)
     spatial = []
     for _ in range(count):
-        cy, cx = rng.uniform(6, HEIGHT - 6), rng.uniform(8, WIDTH - 8)
-        sigma = rng.uniform(4.0, 8.0)
+        cy, cx = rng.uniform(8, HEIGHT - 8), rng.uniform(10, WIDTH - 10)
+        sigma = rng.uniform(6.0, 12.0)
         theta = rng.uniform(0, np.pi)
-        freq = rng.uniform(0.0, 0.08)
+        freq = rng.uniform(0.0, 0.04)
         envelope = np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * sigma ** 2))
         carrier = np.cos(2 * np.pi * freq * (np.cos(theta) * (xx - cx) + np.sin(theta) * (yy - cy)))
         rf = envelope * carrier
@@ -165,7 +165,7 @@ def make_population(rng: np.random.Generator, neurons: int, num_latents: int) ->
     return Population(weights=weights,
                       bias=rng.uniform(-1.5, -0.5, size=neurons).astype(np.float32),
                       gain=rng.lognormal(0.0, 0.4, size=neurons).astype(np.float32),
-                      running=rng.uniform(0.0, 0.04, size=neurons).astype(np.float32),
+                      running=rng.uniform(0.01, 0.05, size=neurons).astype(np.float32),
                       pupil=rng.uniform(-0.01, 0.02, size=neurons).astype(np.float32))
 
 
