@@ -135,8 +135,10 @@ alerts() {
 
 junit() {
   # The JUnit checks of src/test/java/dwiseneuro/serve/deploy (strict parsing of every rendered object,
-  # Dockerfile rules, libtorch pre-extraction, native-image metadata, metrics exported by the service).
-  ./mvnw -B -ntp -q test -Dtest='dwiseneuro.serve.deploy.*Test' -Dsurefire.failIfNoSpecifiedTests=false
+  # Dockerfile rules, libtorch pre-extraction, native-image metadata, metrics exported by the service)
+  # and ContainerRuntimeIT (the image's runtime stage played on the packaged service, after package).
+  ./mvnw -B -ntp -q verify -Dtest='dwiseneuro.serve.deploy.*Test' -Dit.test='dwiseneuro.serve.deploy.*IT' \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false
 }
 
 start=$SECONDS
@@ -145,7 +147,7 @@ check "promtool: alert rules, dashboard and autoscaler queries; alert unit tests
 check "metrics-used.txt lists exactly what the queries use" node "$TESTS/metrics-used.mjs"
 check "Grafana dashboard against @grafana/schema (tsc)" node "$TESTS/check-dashboard.mjs"
 if [[ "${K8S_TESTS_SKIP_MAVEN:-}" != "1" ]]; then
-  check "JUnit: manifests (fabric8), Dockerfiles, libtorch pre-extraction, native-image config, exported metrics" junit
+  check "JUnit: manifests (fabric8), Dockerfiles, libtorch pre-extraction, native-image config, exported metrics, image runtime" junit
 fi
 
 echo "k8s tests took $((SECONDS - start)) s"
