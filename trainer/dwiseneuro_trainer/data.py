@@ -213,21 +213,30 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
                         f"got {coordinates.shape}")
     statistics = read_statistics(folder, num_neurons)
 
-    padded_length: Optional[int] = None
-    frame_shape: Optional[Tuple[int, int]] = None
+    # The mouse's video shape (frame size, padded length) is the one most of its videos have, so that
+    # the message names the odd file out.
+    videos: Dict[int, np.ndarray] = {}
+    for trial_id, tier in enumerate(tiers):
+        if tier != "none":
+            path = folder / "data" / "videos" / f"{trial_id}.npy"
+            video = load_npy(path)
+            _check_numeric(path, video)
+            if video.ndim != 3:
+                raise DataError(f"{path}: expected (height, width, frames), got shape {video.shape}")
+            videos[trial_id] = video
+    if not videos:
+        raise DataError(f"{folder / 'meta' / 'trials' / 'tiers.npy'}: no trials (every tier is 'none')")
+    shapes = [v.shape for v in videos.values()]
+    common = max(set(shapes), key=shapes.count)
+    frame_shape: Tuple[int, int] = (int(common[0]), int(common[1]))
+    padded_length = int(common[2])
     trials: List[Trial] = []
     for trial_id, tier in enumerate(tiers):
         if tier == "none":
             continue
         paths = {kind: folder / "data" / kind / f"{trial_id}.npy"
                  for kind in ("videos", "behavior", "pupil_center", "responses")}
-        video = load_npy(paths["videos"])
-        _check_numeric(paths["videos"], video)
-        if video.ndim != 3:
-            raise DataError(f"{paths['videos']}: expected (height, width, frames), got shape {video.shape}")
-        if frame_shape is None:
-            frame_shape = (int(video.shape[0]), int(video.shape[1]))
-            padded_length = int(video.shape[2])
+        video = videos[trial_id]
         if video.shape != (frame_shape[0], frame_shape[1], padded_length):
             raise DataError(f"{paths['videos']}: shape {video.shape} differs from the mouse's "
                             f"({frame_shape[0]}, {frame_shape[1]}, {padded_length})")
@@ -280,9 +289,6 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
         elif full:
             _check_finite(paths["videos"], video, length)
         trials.append(trial)
-    if not trials:
-        raise DataError(f"{folder / 'meta' / 'trials' / 'tiers.npy'}: no trials (every tier is 'none')")
-    assert padded_length is not None and frame_shape is not None
     return Mouse(id=mouse_id, folder=folder, num_neurons=num_neurons, unit_ids=unit_ids,
                  cell_motor_coordinates=coordinates, padded_length=padded_length,
                  frame_shape=frame_shape, trials=trials, statistics=statistics)

@@ -35,13 +35,14 @@ def predict_trial(model, inputs: torch.Tensor, mouse_index: int, neurons: int, p
     length = inputs.shape[1]
     responses = torch.zeros((neurons, length), dtype=torch.float32, device=device)
     counts = torch.zeros(length, dtype=torch.float32, device=device)
+    dtype = next(iter(model.parameters())).dtype  # exported members may be float16/bfloat16
     inputs = inputs.to(device)
     ends = list(plan.ends(length))
     for start in range(0, len(ends), batch_size):
         chunk = ends[start:start + batch_size]
         index = torch.tensor([plan.indexes(end) for end in chunk], device=device)
         windows = inputs[:, index].permute(1, 0, 2, 3, 4)  # (windows, 5, 16, H, W)
-        prediction = model.predict(windows, mouse_index).float()
+        prediction = model.predict(windows.to(dtype), mouse_index).float()
         for row, end in enumerate(chunk):
             frames = index[row]
             responses[:, frames] += prediction[row]

@@ -276,7 +276,9 @@ class FoldTrainer:
                 if self.ema is not None:
                     self.ema.set(self.model)
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            # a readout is unused on a rank whose share of the batch has no sample of that mouse
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids,
+                                                                 find_unused_parameters=True)
         optimizer_kwargs = dict(self.params["optimizer"][1])
         self.optimizer = torch.optim.AdamW(self.model.parameters(), **optimizer_kwargs)
         self.scaler = torch.cuda.amp.GradScaler(enabled=self.amp)
