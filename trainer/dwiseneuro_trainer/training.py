@@ -349,7 +349,7 @@ class FoldTrainer:
 
     def _load_state(self, path: Path) -> int:
         try:
-            state = torch.load(str(path), map_location="cpu")
+            state = torch.load(str(path), map_location="cpu", weights_only=False)  # our own file
         except Exception as error:
             raise TrainingError(f"{path}: unreadable resume state ({error})") from error
         if state.get("seed") != self.opts.seed:
@@ -376,6 +376,12 @@ class FoldTrainer:
         kwargs = dict(kwargs)
         kwargs["readout_outputs"] = list(self.num_neurons)
         params["nn_module"] = (name, kwargs)
+        for key in ("loss", "optimizer", "inputs_processor", "responses_processor"):
+            if isinstance(params.get(key), list) and len(params[key]) == 2:
+                params[key] = tuple(params[key])  # (name, kwargs) pairs, as the original's params
+        processor = params.get("inputs_processor")
+        if processor and isinstance(processor[1].get("size"), list):
+            params["inputs_processor"] = (processor[0], dict(processor[1], size=tuple(processor[1]["size"])))
         module = self.ema.ema if self.ema is not None else self.model
         return {
             "model_name": "MouseModel",

@@ -158,7 +158,8 @@ def main() -> int:
         "- Synthetic data: a far easier problem than real V1 responses (few latent filters, Poisson noise only).",
         "- The `demo` config is a reduced network (4-16-32 core channels, 64-128 cortex) with a short, high-rate "
         "schedule and Softplus beta 1; `true_batch_001`/`distillation_001` are the full recipe.",
-        "- Two of the seven folds were trained, to keep the CPU time in minutes.",
+        "- Two of the seven folds were trained, to keep the CPU time down; most of the script's time is the",
+        "  evaluation (every sliding window of every evaluated trial, for each member).",
     ]
     (models / "MODEL_CARD.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {models / 'MODEL_CARD.md'}")

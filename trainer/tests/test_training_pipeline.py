@@ -52,6 +52,7 @@ def test_training_writes_original_format_checkpoints_and_logs(pipeline):
     assert checkpoint["model_name"] == "MouseModel"
     params = checkpoint["params"]
     assert params["nn_module"][0] == "dwiseneuro"
+    assert all(isinstance(params[k], tuple) for k in ("nn_module", "loss", "optimizer", "inputs_processor"))
     assert params["nn_module"][1]["readout_outputs"] == [40, 30]
     assert params["frame_stack"] == {"size": 16, "step": 2, "position": "last"}
     assert params["inputs_processor"][0] == "stack_inputs"
