@@ -70,7 +70,7 @@ class MiceResourceTest {
                 .body("neurons", equalTo(37))
                 .body("frames", equalTo(40))
                 .body("fps", equalTo(30))
-                .body("members", equalTo(2))
+                .body("members", equalTo(4))
                 .body("responses", hasSize(37))
                 .body("responses[0]", hasSize(40));
         List<List<Float>> rows = json.jsonPath().getList("responses");
@@ -185,7 +185,7 @@ class MiceResourceTest {
         npy("demo-mouse-1", CLIP);
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         for (String name : List.of("http_server_requests_seconds_bucket", "dwiseneuro_batch_windows_count",
-                "dwiseneuro_queue_wait_seconds_bucket", "dwiseneuro_batch_seconds_bucket{member=\"random_init-fold_0\"",
+                "dwiseneuro_queue_wait_seconds_bucket", "dwiseneuro_batch_seconds_bucket{member=\"demo-fold_3\"",
                 "dwiseneuro_queue_windows", "dwiseneuro_windows_total", "dwiseneuro_rejected_total{reason=\"queue_full\"")) {
             assertTrue(metrics.contains(name), "metric missing: " + name);
         }
