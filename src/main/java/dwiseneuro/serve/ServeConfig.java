@@ -2,6 +2,8 @@ package dwiseneuro.serve;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -32,6 +34,8 @@ public interface ServeConfig {
     Batching batching();
 
     Limits limits();
+
+    Auth auth();
 
     interface Batching {
         /** Most windows one forward call of a member takes (across clips and mice). */
@@ -76,5 +80,15 @@ public interface ServeConfig {
         @WithDefault("3600")
         int maxFrames();
 
+    }
+
+    interface Auth {
+        /**
+         * API keys that may call the API (every path outside /q/: /v1/**, /v2/**), sent as
+         * "Authorization: Bearer KEY" or "X-API-Key: KEY". None (the default): no authentication.
+         * Health, metrics and the OpenAPI document under /q/ stay open.
+         */
+        @WithName("api-keys")
+        Optional<List<String>> apiKeys();
     }
 }
