@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -52,6 +53,14 @@ public interface ServeConfig {
         @WithName("queue-capacity")
         @WithDefault("8192")
         int queueCapacity();
+
+        /**
+         * Most model input (float32, 80 KiB per frame of a clip) that queued clips may hold, on the heap and
+         * then on the device; a clip that does not fit gets 429 like a full queue. Default: a quarter of
+         * the maximum heap. Short clips are the reason: a 31-frame clip holds 2.5 MiB for one window.
+         */
+        @WithName("queue-memory")
+        Optional<MemorySize> queueMemory();
 
         /** Deadline of a request that does not set its own (timeout_ms / X-Request-Timeout-Ms). */
         @WithName("default-timeout")
