@@ -2,7 +2,10 @@ package dwiseneuro.serve;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -33,6 +36,8 @@ public interface ServeConfig {
 
     Limits limits();
 
+    Auth auth();
+
     interface Batching {
         /** Most windows one forward call of a member takes (across clips and mice). */
         @WithName("max-batch")
@@ -48,6 +53,14 @@ public interface ServeConfig {
         @WithName("queue-capacity")
         @WithDefault("8192")
         int queueCapacity();
+
+        /**
+         * Most model input (float32, 80 KiB per frame of a clip) that queued clips may hold, on the heap and
+         * then on the device; a clip that does not fit gets 429 like a full queue. Default: a quarter of
+         * the maximum heap. Short clips are the reason: a 31-frame clip holds 2.5 MiB for one window.
+         */
+        @WithName("queue-memory")
+        Optional<MemorySize> queueMemory();
 
         /** Deadline of a request that does not set its own (timeout_ms / X-Request-Timeout-Ms). */
         @WithName("default-timeout")
@@ -76,5 +89,15 @@ public interface ServeConfig {
         @WithDefault("3600")
         int maxFrames();
 
+    }
+
+    interface Auth {
+        /**
+         * API keys that may call the API (every path outside /q/: /v1/**, /v2/**), sent as
+         * "Authorization: Bearer KEY" or "X-API-Key: KEY". None (the default): no authentication.
+         * Health, metrics and the OpenAPI document under /q/ stay open.
+         */
+        @WithName("api-keys")
+        Optional<List<String>> apiKeys();
     }
 }

@@ -29,6 +29,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
+import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.batching.DeadlineExceededException;
@@ -51,6 +52,8 @@ public class MiceResource {
     public static final String NPY = "application/x-npy";
     public static final String PNG = "image/png";
     private static final Set<String> PARTS = Set.of("video", "clip", "behavior", "pupil_center");
+    /** Longest deadline a request may ask for: one day. */
+    private static final long MAX_TIMEOUT_MS = 86_400_000L;
 
     private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
@@ -113,11 +116,13 @@ public class MiceResource {
     public CompletionStage<Response> responses(
             @Parameter(description = "Mouse id from GET /v1/mice", example = "demo-mouse-1") @PathParam("id") String id,
             ResponsesUpload upload,
+            MultipartFormDataInput form,
             @Parameter(description = "Deadline for this request in milliseconds (default from dwiseneuro.batching.default-timeout)",
-                    example = "60000")
-            @QueryParam("timeout_ms") Long timeoutMs,
-            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins", example = "60000")
-            @HeaderParam("X-Request-Timeout-Ms") Long timeoutHeader,
+                    example = "60000", schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
+            @QueryParam("timeout_ms") String timeoutMs,
+            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins", example = "60000",
+                    schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
+            @HeaderParam("X-Request-Timeout-Ms") String timeoutHeader,
             @Parameter(description = "Divide each neuron's responses by its response std from the training data, floored "
                     + "at 0.01 x the mean std: the Sensorium competition's normalisation. Needs 'response_std' in the "
                     + "manifest (422 otherwise)", example = "false")
@@ -134,10 +139,11 @@ public class MiceResource {
         Format format = format(headers);
         ResponseSelection selection = new ResponseSelection(frames, normalize);
         selection.check(mouse);
+        Duration timeout = timeoutMs != null ? timeout(timeoutMs, "timeout_ms") : timeout(timeoutHeader, "X-Request-Timeout-Ms");
+        UploadParts.check(headers.getMediaType(), form, PARTS);
         ClipDecoder.Decoded decoded = readClip(upload, manifest, mouse);
         Clip clip = decoded.clip();
         int[] bounds = selection.bounds(clip.frames());
-        Duration timeout = timeout(timeoutMs != null ? timeoutMs : timeoutHeader);
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
         request.response().closeHandler(ignored -> submission.cancel().run());
         return submission.result()
@@ -189,12 +195,19 @@ public class MiceResource {
         return new Upload(part.name(), part.uploadedFile(), part.fileName(), part.contentType());
     }
 
-    private Duration timeout(Long millis) {
-        if (millis == null) {
+    private Duration timeout(String value, String name) {
+        if (value == null) {
             return config.batching().defaultTimeout();
         }
-        if (millis <= 0) {
-            throw new ProblemException(400, "timeout_ms must be a positive number of milliseconds");
+        long millis;
+        try {
+            millis = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            millis = -1;
+        }
+        if (millis <= 0 || millis > MAX_TIMEOUT_MS) {
+            throw new ProblemException(400, name + " must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS
+                    + ", got '" + value + "'");
         }
         return Duration.ofMillis(millis);
     }

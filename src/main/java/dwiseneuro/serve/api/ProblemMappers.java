@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
@@ -62,17 +63,40 @@ public class ProblemMappers {
     }
 
     /** Framework errors (404 route, 405, 406, 415, ...) keep their status but speak problem+json. */
-    @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
+        return web(e, uri, null);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri, HttpHeaders headers) {
         int status = e.getResponse().getStatus();
         if (status >= 500) {
             return unexpected(e, uri);
         }
-        return respond(status, e.getMessage(), uri, null, Map.of());
+        String detail = switch (status) {
+            case 415 -> "Content-Type " + quoted(headers, HttpHeaders.CONTENT_TYPE)
+                    + " is not accepted here; /q/openapi lists what each endpoint consumes";
+            case 406 -> "no representation matches Accept " + quoted(headers, HttpHeaders.ACCEPT)
+                    + "; /q/openapi lists what each endpoint produces";
+            default -> e.getMessage();
+        };
+        return respond(status, detail, uri, null, Map.of());
+    }
+
+    private static String quoted(HttpHeaders headers, String name) {
+        String header = headers == null ? null : headers.getHeaderString(name);
+        return header == null ? "(none)" : "'" + header + "'";
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, UriInfo uri) {
+        MultipartErrors.ClientFault fault = MultipartErrors.classify(e);
+        if (fault != null && fault.answered()) {
+            return Response.status(fault.status()).build(); // the framework's 413 is already on the wire
+        }
+        if (fault != null) {
+            return respond(fault.status(), fault.detail(), uri, null, Map.of());
+        }
         String incident = UUID.randomUUID().toString();
         LOG.errorf(e, "Unexpected error on %s (incident %s)", uri.getPath(), incident);
         return respond(500, "internal error; quote the incident id when reporting it", uri, incident, Map.of());

@@ -27,7 +27,7 @@ public class UploadLimitFilter {
     }
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(this::limit);
+        router.route().order(Integer.MIN_VALUE + 1).handler(this::limit); // after ApiKeyFilter
     }
 
     void limit(RoutingContext context) {

@@ -34,6 +34,7 @@ public final class ClipJob {
     /** Windows run by every member so far; touched by the worker thread only. */
     int windowsDone;
     private float[] stacked;
+    private volatile Runnable onRelease;
 
     // Device state, created and closed by the worker thread only.
     PtNDManager manager;
@@ -86,6 +87,11 @@ public final class ClipJob {
         stacked = null; // the device copy is the only one needed now
     }
 
+    /** Called once, by the first {@link #release()}: returns the clip's bytes to the queue's memory budget. */
+    void onRelease(Runnable action) {
+        this.onRelease = action;
+    }
+
     /** Frees the device memory of this clip; safe to call more than once. */
     void release() {
         if (manager != null) {
@@ -95,5 +101,10 @@ public final class ClipJob {
             blend = null;
         }
         stacked = null;
+        Runnable action = onRelease;
+        onRelease = null;
+        if (action != null) {
+            action.run();
+        }
     }
 }

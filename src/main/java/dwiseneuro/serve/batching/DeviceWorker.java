@@ -160,7 +160,8 @@ final class DeviceWorker implements Runnable {
                 }
             }
             metrics.batch(batch.size(), System.nanoTime() - start);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (OutOfMemoryError under load): the batch fails, the worker must go on.
             String incident = UUID.randomUUID().toString();
             LOG.errorf(e, "Batch of %d windows from %d clips failed on %s (incident %s)", batch.size(),
                     segments.size(), deviceName(), incident);

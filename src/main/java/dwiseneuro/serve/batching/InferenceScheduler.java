@@ -42,10 +42,15 @@ public class InferenceScheduler {
     private ScheduledExecutorService throughputLog;
     private volatile Manifest manifest;
     private volatile boolean accepting;
+    private final MemoryBudget memory;
 
     public InferenceScheduler(ServeConfig config, MeterRegistry registry) {
         this.config = config;
         this.metrics = new BatchingMetrics(registry);
+        long budget = config.batching().queueMemory().map(size -> size.asLongValue())
+                .orElse(Runtime.getRuntime().maxMemory() / 4);
+        this.memory = new MemoryBudget(budget);
+        registry.gauge("dwiseneuro.queue.bytes", memory, MemoryBudget::used);
     }
 
     /** Starts one worker per device as soon as the ensemble is warm. */
@@ -71,8 +76,9 @@ public class InferenceScheduler {
         long interval = batching.logInterval().toMillis();
         throughputLog.scheduleAtFixedRate(new ThroughputLog(metrics, this::queuedWindows), interval, interval, TimeUnit.MILLISECONDS);
         accepting = true;
-        LOG.infof("Batching on %d device(s): max-batch %d, max-delay %s, queue capacity %d windows per device",
-                workers.size(), batching.maxBatch(), batching.maxDelay(), batching.queueCapacity());
+        LOG.infof("Batching on %d device(s): max-batch %d, max-delay %s, queue capacity %d windows per device, "
+                + "%s of model input in all", workers.size(), batching.maxBatch(), batching.maxDelay(),
+                batching.queueCapacity(), MemoryBudget.mib(memory.capacity()));
     }
 
     public boolean accepting() {
@@ -97,13 +103,31 @@ public class InferenceScheduler {
             throw new ClipException(413, "the clip has " + clip.windows(plan) + " windows, more than a device queue holds ("
                     + worker.queue().capacity() + "); send it in parts");
         }
-        float[] stacked = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(clip);
-        ClipJob job = new ClipJob(mouse.index(), mouse.neurons(), stacked, input.channels(), clip.frames(),
-                input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos());
+        // The model input (float32, channels x frames x height x width) is reserved before it is built.
+        long bytes = 4L * input.channels() * clip.frames() * input.height() * input.width();
+        if (bytes > memory.capacity()) {
+            throw new ClipException(413, "the clip's model input needs " + MemoryBudget.mib(bytes) + ", more than the queue "
+                    + "may hold (dwiseneuro.batching.queue-memory: " + MemoryBudget.mib(memory.capacity()) + "); send it in parts");
+        }
+        if (!memory.tryReserve(bytes)) {
+            metrics.rejected("queue_full");
+            throw new QueueFullException("the inference queue is full (" + MemoryBudget.mib(memory.used()) + " of "
+                    + MemoryBudget.mib(memory.capacity()) + " of model input waiting; this clip needs "
+                    + MemoryBudget.mib(bytes) + ")", retryAfterSeconds(worker));
+        }
+        ClipJob job;
         try {
+            float[] stacked = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(clip);
+            job = new ClipJob(mouse.index(), mouse.neurons(), stacked, input.channels(), clip.frames(),
+                    input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos());
+            job.onRelease(() -> memory.release(bytes));
             worker.queue().offer(job, retryAfterSeconds(worker));
         } catch (QueueFullException e) {
+            memory.release(bytes);
             metrics.rejected("queue_full");
+            throw e;
+        } catch (RuntimeException | Error e) {
+            memory.release(bytes);
             throw e;
         }
         return new Submission(job.id(), job.result, () -> {

@@ -27,6 +27,9 @@ public record Clip(int height, int width, int frames, float[] video, float[] beh
         }
         int frames = Math.max(lastPresentFrame(video.data(), padded),
                 Math.max(lastPresentFrame(behavior.data(), padded), lastPresentFrame(pupilCenter.data(), padded))) + 1;
+        if (padded == 0) {
+            throw new ClipException("the clip has 0 frames; at least " + plan.minLength() + " are needed");
+        }
         if (frames == 0) {
             throw new ClipException("the clip has no values: every frame is NaN");
         }

@@ -88,6 +88,9 @@ public final class ClipDecoder {
             }
         } else {
             byte[] head = video.head(8);
+            if (head.length == 0) {
+                throw new MediaException(VIDEO + ": the file is empty");
+            }
             if (NpyReader.isNpy(head)) {
                 videoArray = NpyReader.read(VIDEO, video.bytes(), maxVideoElements());
                 videoSource = "uploaded .npy (" + videoArray.dtype() + ")";

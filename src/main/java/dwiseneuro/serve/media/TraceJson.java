@@ -36,6 +36,10 @@ public final class TraceJson {
                 if (token != JsonToken.START_ARRAY) {
                     throw invalid(name);
                 }
+                // Rows cost memory even when empty ([[],[],...]: 3 bytes each): bound them like values.
+                if (rows.size() >= maxElements) {
+                    throw new MediaException(413, name + ": more than " + maxElements + " rows");
+                }
                 float[] row = new float[64];
                 int n = 0;
                 while ((token = parser.nextToken()) != JsonToken.END_ARRAY) {

@@ -319,6 +319,9 @@ public class InferenceProtocolResource {
         } else {
             problem = problems.unexpected(cause, uri);
         }
+        if (problem.getEntity() == null) {
+            return problem; // the framework has already answered (a body over the limit)
+        }
         Problem body = (Problem) problem.getEntity();
         String message = body.incident() == null ? body.detail() : body.detail() + " (incident " + body.incident() + ")";
         Response.ResponseBuilder out = Response.status(problem.getStatus()).type(MediaType.APPLICATION_JSON)
