@@ -59,7 +59,7 @@ final class BrokenEnsembleProfiles {
 
         @Override
         String brokenFile() {
-            return "random_init-fold_1.pt";
+            return EnsembleCopy.demoMember(1);
         }
     }
 
@@ -89,7 +89,7 @@ final class BrokenEnsembleProfiles {
 
         @Override
         String brokenFile() {
-            return "random_init-fold_0.pt"; // the first member whose warm-up meets the mismatch
+            return EnsembleCopy.demoMember(0); // the first member whose warm-up meets the mismatch
         }
     }
 

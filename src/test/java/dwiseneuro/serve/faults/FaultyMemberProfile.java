@@ -28,7 +28,7 @@ public class FaultyMemberProfile implements QuarkusTestProfile {
         Path script = Path.of("src/test/python/make_faulty_member.py").toAbsolutePath();
         try {
             Process process = new ProcessBuilder(python, script.toString(),
-                    copy.file("random_init-fold_0.pt").toString(), copy.file("faulty-fold_0.pt").toString(),
+                    copy.file(EnsembleCopy.demoMember(0)).toString(), copy.file("faulty-fold_0.pt").toString(),
                     Float.toString(SENTINEL))
                     .redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes());

@@ -23,22 +23,22 @@ class MemberFileCheckTest {
     @Test
     void aMissingMemberIsNamed() throws Exception {
         EnsembleCopy copy = EnsembleCopy.ofDemo("missing-member-");
-        Files.delete(copy.file("random_init-fold_1.pt"));
+        Files.delete(copy.file(EnsembleCopy.demoMember(1)));
         Manifest manifest = ManifestReader.read(copy.folder(), new ObjectMapper());
         ManifestReader.checkMemberFile(copy.folder(), manifest.members().get(0), true);
         EnsembleException e = assertThrows(EnsembleException.class,
                 () -> ManifestReader.checkMemberFile(copy.folder(), manifest.members().get(1), true));
-        assertTrue(e.getMessage().contains("random_init-fold_1.pt") && e.getMessage().contains("missing"), e.getMessage());
+        assertTrue(e.getMessage().contains(EnsembleCopy.demoMember(1)) && e.getMessage().contains("missing"), e.getMessage());
     }
 
     @Test
     void aTruncatedMemberIsNamed() throws Exception {
         EnsembleCopy copy = EnsembleCopy.ofDemo("truncated-member-");
-        byte[] bytes = Files.readAllBytes(copy.file("random_init-fold_0.pt"));
-        Files.write(copy.file("random_init-fold_0.pt"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        byte[] bytes = Files.readAllBytes(copy.file(EnsembleCopy.demoMember(0)));
+        Files.write(copy.file(EnsembleCopy.demoMember(0)), java.util.Arrays.copyOf(bytes, bytes.length / 2));
         Manifest manifest = ManifestReader.read(copy.folder(), new ObjectMapper());
         EnsembleException e = assertThrows(EnsembleException.class,
                 () -> ManifestReader.checkMemberFile(copy.folder(), manifest.members().get(0), true));
-        assertTrue(e.getMessage().contains("random_init-fold_0.pt"), e.getMessage());
+        assertTrue(e.getMessage().contains(EnsembleCopy.demoMember(0)), e.getMessage());
     }
 }

@@ -28,11 +28,22 @@ public final class EnsembleCopy {
     public static EnsembleCopy ofDemo(String prefix) {
         try {
             Path folder = Files.createTempDirectory(prefix);
-            for (String name : new String[] {"manifest.json", "random_init-fold_0.pt", "random_init-fold_1.pt"}) {
+            Files.copy(DEMO.resolve("manifest.json"), folder.resolve("manifest.json"));
+            for (com.fasterxml.jackson.databind.JsonNode member : JSON.readTree(DEMO.resolve("manifest.json").toFile()).get("members")) {
+                String name = member.get("file").asText();
                 Files.copy(DEMO.resolve(name), folder.resolve(name));
             }
             folder.toFile().deleteOnExit();
             return new EnsembleCopy(folder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The file name of member {@code index} of the bundled demo ensemble. */
+    public static String demoMember(int index) {
+        try {
+            return JSON.readTree(DEMO.resolve("manifest.json").toFile()).get("members").get(index).get("file").asText();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
