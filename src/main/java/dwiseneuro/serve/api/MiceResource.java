@@ -118,9 +118,9 @@ public class MiceResource {
             ResponsesUpload upload,
             MultipartFormDataInput form,
             @Parameter(description = "Deadline for this request in milliseconds (default from dwiseneuro.batching.default-timeout)",
-                    example = "60000", schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
+                    example = "600000", schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
             @QueryParam("timeout_ms") String timeoutMs,
-            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins", example = "60000",
+            @Parameter(description = "Deadline in milliseconds, as a header; the query parameter wins", example = "600000",
                     schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
             @HeaderParam("X-Request-Timeout-Ms") String timeoutHeader,
             @Parameter(description = "Divide each neuron's responses by its response std from the training data, floored "
