@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from . import configs
+from .runtime import tune_malloc
 
 
 def _ints(text: str) -> List[int]:
@@ -71,7 +72,7 @@ def register(subparsers) -> None:
                    help="with --models: tiers to evaluate (synthetic test tiers use the kept truth)")
     p.add_argument("--mice", help="comma-separated mouse folders, in readout order (default: all)")
     p.add_argument("--device", choices=["cpu", "cuda"])
-    p.add_argument("--batch-size", type=int, default=64, help="windows per forward call")
+    p.add_argument("--batch-size", type=int, default=16, help="windows per forward call")
     p.add_argument("--untrained-baseline", action="store_true",
                    help="also score an untrained model of the same architecture")
     p.set_defaults(handler=evaluate)
@@ -135,6 +136,7 @@ def train(args) -> int:
     from .folds import assign_folds
     from .training import FoldOptions, TrainingError, check_config, init_distributed, prepare_experiment, train_fold
 
+    tune_malloc()
     config = configs.load_config(args.config)
     for item in args.set:
         if "=" not in item:
@@ -184,6 +186,7 @@ def evaluate(args) -> int:
     from .evaluate import EvaluationError, evaluate_ensemble, evaluate_experiments
     from .folds import assign_folds
 
+    tune_malloc()
     device = torch.device(_device_name(args.device))
     try:
         mice = read_dataset(args.data, mice=_names(args.mice))

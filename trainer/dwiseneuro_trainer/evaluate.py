@@ -29,7 +29,7 @@ class EvaluationError(ValueError):
 
 @torch.no_grad()
 def predict_trial(model, inputs: torch.Tensor, mouse_index: int, neurons: int, plan: WindowPlan,
-                  batch_size: int = 64, device: torch.device = torch.device("cpu")) -> np.ndarray:
+                  batch_size: int = 16, device: torch.device = torch.device("cpu")) -> np.ndarray:
     """(neurons, T) prediction of one (5, T, H, W) clip: the reference predictor's windows and 'ones'
     blend, computed in batches of windows on `device` (same numbers as one window per call)."""
     length = inputs.shape[1]
@@ -157,7 +157,7 @@ def _model_for(path: Path, mice: Sequence[Mouse], device: torch.device, untraine
 
 
 def out_of_fold(experiment_dir: Path, mice: Sequence[Mouse], device: torch.device,
-                folds: Optional[Sequence[int]] = None, batch_size: int = 64, untrained: bool = False,
+                folds: Optional[Sequence[int]] = None, batch_size: int = 16, untrained: bool = False,
                 log: Callable[[str], None] = print):
     """{(mouse, trial): prediction} of every validation trial of every fold, and the fold's files."""
     predictions: Dict[tuple, np.ndarray] = {}
@@ -209,7 +209,7 @@ def _public(result: Dict[str, Any]) -> Dict[str, Any]:
 
 def evaluate_experiments(experiment_dirs: Sequence[Path], mice: Sequence[Mouse], data_dir: Path,
                          out_dir: Path, device: torch.device, folds: Optional[Sequence[int]] = None,
-                         batch_size: int = 64, untrained_baseline: bool = False,
+                         batch_size: int = 16, untrained_baseline: bool = False,
                          log: Callable[[str], None] = print) -> Dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     report: Dict[str, Any] = {"kind": "out-of-fold", "data": str(data_dir),
@@ -248,7 +248,7 @@ def evaluate_experiments(experiment_dirs: Sequence[Path], mice: Sequence[Mouse],
 
 
 def evaluate_ensemble(models_dir: Path, mice: Sequence[Mouse], data_dir: Path, out_dir: Path,
-                      tiers: Sequence[str], batch_size: int = 64,
+                      tiers: Sequence[str], batch_size: int = 16,
                       log: Callable[[str], None] = print) -> Dict[str, Any]:
     """An exported ensemble (the mean of its members) on the trials of `tiers`: held-out test tiers
     of synthetic data (whose responses live in the truth folder), or any labelled tier."""
