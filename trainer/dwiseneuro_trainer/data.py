@@ -143,17 +143,23 @@ def read_statistics(folder: Path, num_neurons: int) -> Dict[str, Dict[str, np.nd
     return result
 
 
-def _test_trial_labelled(mouse_id: str, path: Path, length: int) -> bool:
+def _test_trial_labelled(mouse_id: str, path: Path, length: int, cache: Optional["HashCache"] = None) -> bool:
     """Whether a test-tier trial has responses. The new Sensorium mice never do (their test responses
     are zeros); for the other mice, responses that are all zero count as unlabelled."""
     if mouse_id in constants.NEW_MICE or not path.is_file():
         return False
-    responses = load_npy(path)
-    return bool(np.any(np.asarray(responses[..., :length]) != 0))
+    cached = cache.get(path) if cache is not None else None
+    if cached is None:
+        responses = load_npy(path)
+        cached = int(bool(np.any(np.asarray(responses[..., :length]) != 0)))
+        if cache is not None:
+            cache.put(path, cached)
+    return bool(cached)
 
 
 class HashCache:
-    """Video hashes keyed by file, size and modification time, kept in a JSON file between runs."""
+    """Per-file values (video hashes; whether test responses are labelled) keyed by path, size and
+    modification time, kept in a JSON file between runs."""
 
     def __init__(self, path: Optional[Path]):
         self.path = path
@@ -268,7 +274,7 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
         if tier in LABELLED_TIERS:
             labelled = True
         elif tier in TEST_TIERS:
-            labelled = _test_trial_labelled(mouse_id, paths["responses"], length)
+            labelled = _test_trial_labelled(mouse_id, paths["responses"], length, hash_cache)
         else:
             labelled = False
         trial = Trial(mouse=mouse_id, trial_id=trial_id, tier=tier, length=length, labelled=labelled,

@@ -205,3 +205,25 @@ def test_cli_stops_with_one_line_naming_the_file(small, tmp_path):
         assert result.returncode == 2, result.stderr
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in result.stderr, result.stderr
+
+
+def test_old_mice_test_tiers_are_labelled_when_they_have_responses(tmp_path):
+    """The original folds every trial of the five old mice (their test responses were published);
+    here a test trial counts as labelled when its responses are not all zero."""
+    old, new = constants.OLD_MICE[0], constants.NEW_MICE[0]
+    synth.generate(tmp_path, mice=2, neurons=[5], trials=[8], frames=40, mouse_ids=[old, new], seed=9,
+                   log=lambda m: None)
+    for mouse in (old, new):  # publish the test responses of both mice
+        tiers = np.load(tmp_path / mouse / "meta" / "trials" / "tiers.npy")
+        for trial in np.flatnonzero(np.isin(tiers, synth.TEST_TIERS)):
+            path = tmp_path / mouse / "data" / "responses" / f"{trial}.npy"
+            block = np.load(path)
+            truth = np.load(tmp_path / synth.TRUTH_DIR / mouse / "responses" / f"{trial}.npy")
+            block[:, :truth.shape[1]] = truth
+            np.save(path, block)
+    mice = {m.id: m for m in data.read_dataset(tmp_path, log=lambda m: None)}
+    folds.assign_folds(mice.values())
+    for trial in mice[old].trials:
+        assert trial.labelled and trial.fold is not None
+    for trial in mice[new].trials:  # the new mice's test tiers are never labelled, as the original
+        assert trial.labelled == (trial.tier in ("train", "oracle"))
