@@ -201,6 +201,7 @@ class DockerfileRulesTest {
         assertEquals(1, all(last, "HEALTHCHECK").size(), name + " HEALTHCHECK");
         String env = String.join(" ", all(last, "ENV").stream().map(Instruction::args).toList());
         assertTrue(env.contains("MALLOC_ARENA_MAX=2"), name + ": MALLOC_ARENA_MAX=2");
+        assertTrue(env.contains("MALLOC_MMAP_THRESHOLD_=131072"), name + ": MALLOC_MMAP_THRESHOLD_ (bench/soak.sh)");
         assertTrue(env.contains("DJL_CACHE_DIR=/opt/djl-cache"), name + ": DJL_CACHE_DIR");
         assertTrue(env.contains("QUARKUS_HTTP_BODY_UPLOADS_DIRECTORY=/tmp/"), name + ": uploads into the writable /tmp");
         assertTrue(env.contains("DWISENEURO_MODELS_DIR=/opt/dwiseneuro/models/demo"), name + ": demo ensemble as fallback");
