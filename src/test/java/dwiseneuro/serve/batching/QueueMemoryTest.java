@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.testing.Multipart;
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import dwiseneuro.serve.testing.SampleClip;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,7 +40,7 @@ class QueueMemoryTest {
     @Test
     void clipsThatDoNotFitTheMemoryBudgetAreRefusedAndTheBudgetComesBack() throws Exception {
         URI base = url.toURI();
-        Readiness.awaitUp(base, Duration.ofMinutes(3));
+        ServiceHealth.awaitUp(base, Duration.ofMinutes(3));
 
         RawHttp.Response tooBig = post(base, 40); // 40 frames: 3.1 MiB of model input, more than the 3 MiB
         assertEquals(413, tooBig.status(), tooBig.text());

@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -107,7 +107,7 @@ class BadInputCorpusTest {
 
     private synchronized byte[] reference() throws Exception {
         if (reference == null) {
-            Readiness.awaitUp(url.toURI(), Duration.ofMinutes(3));
+            ServiceHealth.awaitUp(url.toURI(), Duration.ofMinutes(3));
             RawHttp.Response response = send(CorpusCase.valid());
             if (response.status() != 200) {
                 fail("reference request failed: " + response.status() + " " + new String(response.body()));

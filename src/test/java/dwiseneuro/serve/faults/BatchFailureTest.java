@@ -24,7 +24,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dwiseneuro.serve.testing.Multipart;
 import dwiseneuro.serve.testing.NpyBytes;
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import dwiseneuro.serve.testing.SampleClip;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -47,7 +47,7 @@ class BatchFailureTest {
 
     @Test
     void aFailingBatchFailsOnlyItsRequestAndTheWorkerGoesOn() throws Exception {
-        Readiness.awaitUp(url.toURI(), Duration.ofMinutes(3));
+        ServiceHealth.awaitUp(url.toURI(), Duration.ofMinutes(3));
         RawHttp.Response reference = post(clip(false));
         assertEquals(200, reference.status(), reference.text());
 

@@ -18,7 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.testing.Multipart;
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import dwiseneuro.serve.testing.SampleClip;
 import io.quarkus.test.common.http.TestHTTPResource;
 
@@ -39,7 +39,7 @@ abstract class BrokenEnsembleTestBase {
     @Test
     void readinessStaysDownNamingTheFileAndNothingIsServed() throws Exception {
         String file = profile().brokenFile();
-        Readiness.Body settled = Readiness.awaitSettled(url.toURI(), Duration.ofMinutes(2));
+        ServiceHealth.Body settled = ServiceHealth.awaitSettled(url.toURI(), Duration.ofMinutes(2));
         assertNotNull(settled, "readiness still LOADING after 2 minutes");
         assertEquals(503, settled.status(), settled.text());
         JsonNode check = JSON.readTree(settled.text()).path("checks").get(0);
@@ -64,7 +64,7 @@ abstract class BrokenEnsembleTestBase {
         assertTrue(JSON.readTree(response.body()).path("detail").asText().contains(file), response.text());
 
         Thread.sleep(1_000);
-        Readiness.Body later = Readiness.get(url.toURI());
+        ServiceHealth.Body later = ServiceHealth.get(url.toURI());
         assertEquals(503, later.status(), "readiness changed: " + later.text());
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 import dwiseneuro.serve.testing.Multipart;
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import dwiseneuro.serve.testing.SampleClip;
 
 /**
@@ -34,7 +34,7 @@ import dwiseneuro.serve.testing.SampleClip;
 class SigtermDrainIT {
 
     private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
-    private static final int FRAMES = 70; // 40 windows in 10 batches of 4: a few seconds of work
+    private static final int FRAMES = 54; // 24 windows in 6 batches of 4: a few seconds of work
     private Process service;
 
     @AfterEach
@@ -57,7 +57,7 @@ class SigtermDrainIT {
                 "-Dquarkus.http.host=127.0.0.1", "-Ddwiseneuro.batching.max-batch=4", "-jar", JAR.toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         URI base = URI.create("http://127.0.0.1:" + port + "/");
-        Readiness.awaitUp(base, Duration.ofMinutes(3));
+        ServiceHealth.awaitUp(base, Duration.ofMinutes(3));
 
         byte[] clip = clip();
         RawHttp.Response reference = post(base, clip);

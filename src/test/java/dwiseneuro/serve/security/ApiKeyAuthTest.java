@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.testing.Multipart;
 import dwiseneuro.serve.testing.RawHttp;
-import dwiseneuro.serve.testing.Readiness;
+import dwiseneuro.serve.testing.ServiceHealth;
 import dwiseneuro.serve.testing.SampleClip;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -35,7 +35,7 @@ class ApiKeyAuthTest {
     @Test
     void theApiNeedsAKeyAndTheRestStaysOpen() throws Exception {
         URI base = url.toURI();
-        Readiness.awaitUp(base, Duration.ofMinutes(3)); // readiness itself needs no key
+        ServiceHealth.awaitUp(base, Duration.ofMinutes(3)); // readiness itself needs no key
 
         assertUnauthorized(get(base, "/v1/mice", Map.of()), "needs an API key");
         assertUnauthorized(get(base, "/v1/mice", Map.of("X-API-Key", "wrong")), "not valid");

@@ -9,14 +9,16 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * The ensemble loads in the background after the application starts: tests that post clips wait
+ * Like dwiseneuro.serve.Readiness, but over plain HTTP to any base URI (also a packaged service started
+ * by a test) and able to wait for a broken ensemble to settle DOWN. The ensemble loads in the background
+ * after the application starts: tests that post clips wait
  * for /q/health/ready to be UP first (and tests of broken ensembles, for it to settle DOWN).
  */
-public final class Readiness {
+public final class ServiceHealth {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Readiness() {
+    private ServiceHealth() {
     }
 
     /** Waits until readiness is UP; fails with the last readiness body when it is not within {@code timeout}. */
