@@ -57,11 +57,13 @@ public class MiceResource {
 
     private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
+    private final ServingState state;
     private final ServeConfig config;
 
-    public MiceResource(Ensemble ensemble, InferenceScheduler scheduler, ServeConfig config) {
+    public MiceResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config) {
         this.ensemble = ensemble;
         this.scheduler = scheduler;
+        this.state = state;
         this.config = config;
     }
 
@@ -73,7 +75,7 @@ public class MiceResource {
     @APIResponse(responseCode = "503", description = "The ensemble is still loading or failed to load",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public List<MouseInfo> mice() {
-        return manifest().mice().stream().map(m -> new MouseInfo(m.id(), m.index(), m.neurons())).toList();
+        return state.readyManifest().mice().stream().map(m -> new MouseInfo(m.id(), m.index(), m.neurons())).toList();
     }
 
     @POST
@@ -133,7 +135,7 @@ public class MiceResource {
             @QueryParam("frames") String frames,
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
-        Manifest manifest = manifest();
+        Manifest manifest = state.readyManifest();
         Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
                 "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
         Format format = format(headers);
@@ -161,15 +163,6 @@ public class MiceResource {
                         case JSON -> jsonResponse(selected, mouse, width, manifest, bounds[0], normalize, decoded.preprocessing());
                     };
                 });
-    }
-
-    private Manifest manifest() {
-        if (ensemble.state() != Ensemble.State.READY || !scheduler.accepting()) {
-            String why = ensemble.state() == Ensemble.State.FAILED ? "the ensemble failed to load: " + ensemble.problem()
-                    : ensemble.state() == Ensemble.State.LOADING ? "the ensemble is still loading" : "the service is shutting down";
-            throw new ProblemException(503, why, java.util.Map.of("Retry-After", "10"));
-        }
-        return ensemble.manifest().orElseThrow();
     }
 
     private ClipDecoder.Decoded readClip(ResponsesUpload upload, Manifest manifest, Manifest.Mouse mouse) {

@@ -20,7 +20,8 @@ import dwiseneuro.serve.media.MediaException;
 
 /**
  * Every error leaves as application/problem+json: 4xx for what the client can fix, 5xx (with an
- * incident id that is also in the log) only for the server's own faults.
+ * incident id that is also in the log) only for the server's own faults. Under /v2/ the protocol's
+ * {"error": ...} replaces it (v2.V2ErrorFormat).
  */
 public class ProblemMappers {
 
@@ -63,10 +64,6 @@ public class ProblemMappers {
     }
 
     /** Framework errors (404 route, 405, 406, 415, ...) keep their status but speak problem+json. */
-    public Response web(WebApplicationException e, UriInfo uri) {
-        return web(e, uri, null);
-    }
-
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri, HttpHeaders headers) {
         int status = e.getResponse().getStatus();

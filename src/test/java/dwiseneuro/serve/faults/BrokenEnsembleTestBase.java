@@ -1,6 +1,7 @@
 package dwiseneuro.serve.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -61,7 +62,9 @@ abstract class BrokenEnsembleTestBase {
                 Map.of("Content-Type", clip.contentType()), clip.build(), false, Duration.ofSeconds(30));
         assertEquals(503, response.status(), response.text());
         assertTrue(response.header("Content-Type").startsWith("application/problem+json"), response.text());
-        assertTrue(JSON.readTree(response.body()).path("detail").asText().contains(file), response.text());
+        String detail = JSON.readTree(response.body()).path("detail").asText();
+        assertTrue(detail.contains(file), response.text());
+        assertFalse(detail.contains("/" + file), "the client sees the server's path: " + response.text());
 
         Thread.sleep(1_000);
         ServiceHealth.Body later = ServiceHealth.get(url.toURI());

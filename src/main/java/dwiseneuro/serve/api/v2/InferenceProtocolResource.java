@@ -19,7 +19,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -29,20 +28,15 @@ import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dwiseneuro.serve.ServeConfig;
-import dwiseneuro.serve.api.Problem;
 import dwiseneuro.serve.api.ProblemException;
-import dwiseneuro.serve.api.ProblemMappers;
-import dwiseneuro.serve.batching.BatchFailedException;
+import dwiseneuro.serve.api.ServingState;
 import dwiseneuro.serve.batching.DeadlineExceededException;
 import dwiseneuro.serve.batching.InferenceScheduler;
-import dwiseneuro.serve.batching.QueueFullException;
 import dwiseneuro.serve.clip.Clip;
-import dwiseneuro.serve.clip.ClipException;
 import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.media.ClipDecoder;
@@ -69,11 +63,13 @@ public class InferenceProtocolResource {
 
     private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
+    private final ServingState state;
     private final ServeConfig config;
 
-    public InferenceProtocolResource(Ensemble ensemble, InferenceScheduler scheduler, ServeConfig config) {
+    public InferenceProtocolResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config) {
         this.ensemble = ensemble;
         this.scheduler = scheduler;
+        this.state = state;
         this.config = config;
     }
 
@@ -104,7 +100,7 @@ public class InferenceProtocolResource {
     @APIResponse(responseCode = "400", description = "Not ready (loading, failed or shutting down)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Ready.class)))
     public Response ready() {
-        boolean ready = isReady();
+        boolean ready = state.ready();
         return Response.status(ready ? 200 : 400).entity(new V2Types.Ready(ready)).type(MediaType.APPLICATION_JSON).build();
     }
 
@@ -144,7 +140,7 @@ public class InferenceProtocolResource {
         if (manifest != null && !manifest.name().equals(name)) {
             throw new ProblemException(404, unknownModel(name, manifest));
         }
-        boolean ready = isReady();
+        boolean ready = state.ready();
         return Response.status(ready ? 200 : 400).entity(new V2Types.ModelReady(name, ready)).type(MediaType.APPLICATION_JSON).build();
     }
 
@@ -261,10 +257,6 @@ public class InferenceProtocolResource {
                 "unknown mouse '" + mouse.asText() + "'; GET /v1/mice lists the mice of this ensemble"));
     }
 
-    private boolean isReady() {
-        return ensemble.state() == Ensemble.State.READY && scheduler.accepting();
-    }
-
     private Manifest model(String name, boolean mustBeReady) {
         Manifest manifest = ensemble.manifest().orElse(null);
         if (manifest == null) {
@@ -273,12 +265,7 @@ public class InferenceProtocolResource {
         if (!manifest.name().equals(name)) {
             throw new ProblemException(404, unknownModel(name, manifest));
         }
-        if (mustBeReady && !isReady()) {
-            String why = ensemble.state() == Ensemble.State.FAILED ? "the ensemble failed to load: " + ensemble.problem()
-                    : ensemble.state() == Ensemble.State.LOADING ? "the ensemble is still loading" : "the service is shutting down";
-            throw new ProblemException(503, why, Map.of("Retry-After", "10"));
-        }
-        return manifest;
+        return mustBeReady ? state.readyManifest() : manifest;
     }
 
     private static String unknownModel(String name, Manifest manifest) {
@@ -291,45 +278,5 @@ public class InferenceProtocolResource {
             return new DeadlineExceededException("the request's deadline passed");
         }
         return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-    }
-
-    /**
-     * Errors of this resource leave as the protocol's {"error": "..."}, with the status (and Retry-After) that
-     * the /v1 API's problem+json mapping gives the same exception.
-     */
-    @ServerExceptionMapper
-    public Response error(Throwable e, UriInfo uri) {
-        ProblemMappers problems = new ProblemMappers();
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        Response problem;
-        if (cause instanceof ProblemException p) {
-            problem = problems.problem(p, uri);
-        } else if (cause instanceof MediaException m) {
-            problem = problems.media(m, uri);
-        } else if (cause instanceof ClipException c) {
-            problem = problems.clip(c, uri);
-        } else if (cause instanceof QueueFullException q) {
-            problem = problems.queueFull(q, uri);
-        } else if (cause instanceof DeadlineExceededException d) {
-            problem = problems.deadline(d, uri);
-        } else if (cause instanceof BatchFailedException b) {
-            problem = problems.batchFailed(b, uri);
-        } else if (cause instanceof jakarta.ws.rs.WebApplicationException w) {
-            problem = problems.web(w, uri);
-        } else {
-            problem = problems.unexpected(cause, uri);
-        }
-        if (problem.getEntity() == null) {
-            return problem; // the framework has already answered (a body over the limit)
-        }
-        Problem body = (Problem) problem.getEntity();
-        String message = body.incident() == null ? body.detail() : body.detail() + " (incident " + body.incident() + ")";
-        Response.ResponseBuilder out = Response.status(problem.getStatus()).type(MediaType.APPLICATION_JSON)
-                .entity(new V2Types.Error(message));
-        String retryAfter = problem.getHeaderString("Retry-After");
-        if (retryAfter != null) {
-            out.header("Retry-After", retryAfter);
-        }
-        return out.build();
     }
 }
