@@ -10,8 +10,10 @@
 #   bench/soak.sh            full run; writes bench/results/soak-<date>.md (not in CI: ~8 minutes)
 #   bench/soak.sh --smoke    about 2 minutes, smaller counts; writes bench/out/soak/report.md only
 #
-# The service runs with the glibc settings of the images (Dockerfile.jvm): MALLOC_ARENA_MAX=2 and
-# MALLOC_MMAP_THRESHOLD_=131072; SOAK_MALLOC_DEFAULTS=1 leaves the latter out, to see the difference.
+# The service runs with the allocator of the images (Dockerfile.jvm): tcmalloc (bin/serve preloads it).
+# SOAK_MALLOC=glibc-mmap runs it on glibc with MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072 (the
+# images' setting before tcmalloc), SOAK_MALLOC=glibc with MALLOC_ARENA_MAX=2 only, to see the difference;
+# the result file then names the allocator.
 # Environment: SOAK_MODELS (default: a tiny two-member ensemble made by bench/make_soak_ensemble.py,
 # see there why), SOAK_PORT (18090), TRAINER_PYTHON (/usr/bin/python3 with torch and numpy).
 set -euo pipefail
@@ -43,8 +45,12 @@ PY
 config=(-Ddwiseneuro.models-dir="$models" -Ddwiseneuro.batching.max-batch=32 -Ddwiseneuro.batching.max-delay=2ms
         -Ddwiseneuro.batching.queue-capacity=256 -Ddwiseneuro.batching.log-interval=60s)
 jvm=(-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary -Dai.djl.offline=true)
-malloc=(MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072)
-[[ "${SOAK_MALLOC_DEFAULTS:-0}" == 1 ]] && malloc=(MALLOC_ARENA_MAX=2)
+case "${SOAK_MALLOC:-tcmalloc}" in
+    tcmalloc) malloc=(LD_PRELOAD="$(bin/serve --print-allocator)") ;;
+    glibc-mmap) malloc=(MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072) ;;
+    glibc) malloc=(MALLOC_ARENA_MAX=2) ;;
+    *) echo "SOAK_MALLOC: tcmalloc, glibc-mmap or glibc"; exit 2 ;;
+esac
 env "${malloc[@]}" java "${jvm[@]}" -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port="$port" "${config[@]}" \
     -jar target/quarkus-app/quarkus-run.jar > "$out/service.log" 2>&1 &
 pid=$!
@@ -75,7 +81,7 @@ grep -q " ERROR " "$out/service.log" && { echo "ERROR lines in $out/service.log:
 
 if [[ $mode == full && -f "$out/report.md" ]]; then
     mkdir -p bench/results
-    result="bench/results/soak-$(date -u +%Y-%m-%d).md"
+    result="bench/results/soak-$(date -u +%Y-%m-%d)${SOAK_MALLOC:+-$SOAK_MALLOC}.md"
     {
         echo "# Soak test, $(date -u +'%Y-%m-%d %H:%M UTC')"
         echo

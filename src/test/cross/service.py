@@ -22,7 +22,7 @@ def free_port() -> int:
 
 
 class Service:
-    """The real service (the jar `./mvnw package` builds) serving `models_dir` on a free port."""
+    """The real service (the jar `./mvnw package` builds, started by bin/serve) serving `models_dir` on a free port."""
 
     def __init__(self, models_dir: Path, log_path: Path, extra_args=()):
         if not JAR.is_file():
@@ -30,9 +30,10 @@ class Service:
         self.port = free_port()
         self.log_path = log_path
         self.log = log_path.open("w")
+        # bin/serve, as the README starts it: java -jar with tcmalloc preloaded when installed.
         self.process = subprocess.Popen(
-            ["java", f"-Dquarkus.http.port={self.port}", "-Dquarkus.http.host=127.0.0.1",
-             f"-Ddwiseneuro.models-dir={models_dir}", *extra_args, "-jar", str(JAR)],
+            [str(ROOT / "bin" / "serve"), f"-Dquarkus.http.port={self.port}", "-Dquarkus.http.host=127.0.0.1",
+             f"-Ddwiseneuro.models-dir={models_dir}", *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=str(ROOT))
 
     def url(self, path: str) -> str:
