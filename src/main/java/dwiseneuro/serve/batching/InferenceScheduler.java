@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -135,6 +136,32 @@ public class InferenceScheduler {
                 metrics.rejected("client_gone");
             }
         });
+    }
+
+    /**
+     * The refusal, when not even the smallest clip (one window) fits now in the emptiest device queue or
+     * in the memory budget (counted as queue_full). Lets the API refuse before it reads a body, so that
+     * refusing under overload costs no upload, decoding or disk; submit still checks the clip itself.
+     */
+    public Optional<QueueFullException> refusalBeforeBody() {
+        Manifest m = manifest;
+        if (!accepting || m == null) {
+            return Optional.empty(); // the resource answers 503 with the reason
+        }
+        DeviceWorker worker = workers.stream().min(Comparator.comparingInt(w -> w.queue().pending())).orElseThrow();
+        Manifest.Input input = m.input();
+        long smallestClip = 4L * input.channels() * m.frameStack().plan().minLength() * input.height() * input.width();
+        String why;
+        if (worker.queue().pending() >= worker.queue().capacity()) {
+            why = worker.queue().pending() + " of " + worker.queue().capacity() + " windows waiting";
+        } else if (memory.capacity() - memory.used() < smallestClip) {
+            why = MemoryBudget.mib(memory.used()) + " of " + MemoryBudget.mib(memory.capacity()) + " of model input waiting";
+        } else {
+            return Optional.empty();
+        }
+        metrics.rejected("queue_full");
+        return Optional.of(new QueueFullException("the inference queue is full (" + why + "; the smallest clip needs "
+                + MemoryBudget.mib(smallestClip) + " and one window)", retryAfterSeconds(worker)));
     }
 
     /** A queued clip: its result, and a way to drop its remaining windows when the client leaves. */
