@@ -46,7 +46,9 @@ config=(-Ddwiseneuro.models-dir="$models" -Ddwiseneuro.batching.max-batch=32 -Dd
         -Ddwiseneuro.batching.queue-capacity=256 -Ddwiseneuro.batching.log-interval=60s)
 jvm=(-Xms512m -Xmx512m -XX:+AlwaysPreTouch -XX:NativeMemoryTracking=summary -Dai.djl.offline=true)
 case "${SOAK_MALLOC:-tcmalloc}" in
-    tcmalloc) malloc=(LD_PRELOAD="$(bin/serve --print-allocator)") ;;
+    tcmalloc) library="$(bin/serve --print-allocator)" \
+                  || { echo "tcmalloc not found: apt-get install libtcmalloc-minimal4, or SOAK_MALLOC=glibc-mmap"; exit 1; }
+              malloc=(LD_PRELOAD="$library") ;;
     glibc-mmap) malloc=(MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072) ;;
     glibc) malloc=(MALLOC_ARENA_MAX=2) ;;
     *) echo "SOAK_MALLOC: tcmalloc, glibc-mmap or glibc"; exit 2 ;;
