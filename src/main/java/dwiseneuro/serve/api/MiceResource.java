@@ -3,10 +3,7 @@ package dwiseneuro.serve.api;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -32,7 +29,6 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
 import dwiseneuro.serve.ServeConfig;
-import dwiseneuro.serve.batching.DeadlineExceededException;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.ensemble.Ensemble;
@@ -148,21 +144,15 @@ public class MiceResource {
         int[] bounds = selection.bounds(clip.frames());
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
         request.response().closeHandler(ignored -> submission.cancel().run());
-        return submission.result()
-                // A backstop: the worker drops expired windows, but a clip in flight finishes its batch.
-                .orTimeout(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)
-                .handle((values, error) -> {
-                    if (error != null) {
-                        throw unwrap(error);
-                    }
-                    float[] selected = selection.apply(values, mouse.neurons(), clip.frames(), bounds, mouse);
-                    int width = bounds[1] - bounds[0];
-                    return switch (format) {
-                        case NPY -> npyResponse(selected, mouse.neurons(), width);
-                        case PNG -> pngResponse(selected, mouse, width, bounds[0], manifest, normalize);
-                        case JSON -> jsonResponse(selected, mouse, width, manifest, bounds[0], normalize, decoded.preprocessing());
-                    };
-                });
+        return submission.thenAnswer(values -> {
+            float[] selected = selection.apply(values, mouse.neurons(), clip.frames(), bounds, mouse);
+            int width = bounds[1] - bounds[0];
+            return switch (format) {
+                case NPY -> npyResponse(selected, mouse.neurons(), width);
+                case PNG -> pngResponse(selected, mouse, width, bounds[0], manifest, normalize);
+                case JSON -> jsonResponse(selected, mouse, width, manifest, bounds[0], normalize, decoded.preprocessing());
+            };
+        });
     }
 
     private ClipDecoder.Decoded readClip(ResponsesUpload upload, Manifest manifest, Manifest.Mouse mouse) {
@@ -232,13 +222,6 @@ public class MiceResource {
         return Format.JSON;
     }
 
-    private static RuntimeException unwrap(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof TimeoutException) {
-            return new DeadlineExceededException("the request's deadline passed");
-        }
-        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-    }
 
     private static Response npyResponse(float[] values, int neurons, int frames) {
         return Response.ok(NpyWriter.float32(values, neurons, frames), NPY).build();

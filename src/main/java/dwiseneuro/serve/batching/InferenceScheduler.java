@@ -6,9 +6,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -131,7 +135,7 @@ public class InferenceScheduler {
             memory.release(bytes);
             throw e;
         }
-        return new Submission(job.id(), job.result, () -> {
+        return new Submission(job.result, timeout, () -> {
             if (job.result.completeExceptionally(new DeadlineExceededException("the client went away"))) {
                 metrics.rejected("client_gone");
             }
@@ -164,8 +168,31 @@ public class InferenceScheduler {
                 + MemoryBudget.mib(smallestClip) + " and one window)", retryAfterSeconds(worker)));
     }
 
-    /** A queued clip: its result, and a way to drop its remaining windows when the client leaves. */
-    public record Submission(long id, CompletableFuture<float[]> result, Runnable cancel) {
+    /** A queued clip: its result, its deadline, and a way to drop its remaining windows when the client leaves. */
+    public record Submission(CompletableFuture<float[]> result, Duration timeout, Runnable cancel) {
+
+        /**
+         * {@code answer} applied to the result. Fails with the scheduler's own exception rather than a
+         * CompletionException, and with DeadlineExceededException 5 s after the deadline: a backstop, since
+         * the worker drops expired windows but a clip in flight finishes its batch.
+         */
+        public <T> CompletionStage<T> thenAnswer(Function<float[], T> answer) {
+            return result.orTimeout(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)
+                    .handle((values, error) -> {
+                        if (error != null) {
+                            throw unwrap(error);
+                        }
+                        return answer.apply(values);
+                    });
+        }
+
+        private static RuntimeException unwrap(Throwable error) {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (cause instanceof TimeoutException) {
+                return new DeadlineExceededException("the request's deadline passed");
+            }
+            return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+        }
     }
 
     /** Seconds until the device has likely worked off its queue, from the measured window rate. */

@@ -6,10 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -34,7 +31,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.api.ProblemException;
 import dwiseneuro.serve.api.ServingState;
-import dwiseneuro.serve.batching.DeadlineExceededException;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.ensemble.Ensemble;
@@ -216,25 +212,20 @@ public class InferenceProtocolResource {
         Duration timeout = config.batching().defaultTimeout();
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
         request.response().closeHandler(ignored -> submission.cancel().run());
-        return submission.result()
-                .orTimeout(timeout.toMillis() + 5_000, TimeUnit.MILLISECONDS)
-                .handle((values, error) -> {
-                    if (error != null) {
-                        throw unwrap(error);
-                    }
-                    Map<String, Object> parameters = new LinkedHashMap<>();
-                    parameters.put("mouse", mouse.id());
-                    parameters.put("frames", clip.frames());
-                    parameters.put("fps", manifest.input().fps());
-                    parameters.put("members", manifest.members().size());
-                    if (decoded.preprocessing() != null && decoded.preprocessing().notes() != null) {
-                        parameters.put("notes", String.join("; ", decoded.preprocessing().notes()));
-                    }
-                    V2Types.ResponseOutput output = new V2Types.ResponseOutput("responses",
-                            List.of(mouse.neurons(), clip.frames()), "FP32", values);
-                    return Response.ok(new V2Types.InferenceResponse(manifest.name(), null, infer.id(), parameters,
-                            List.of(output)), MediaType.APPLICATION_JSON_TYPE).build();
-                });
+        return submission.thenAnswer(values -> {
+            Map<String, Object> parameters = new LinkedHashMap<>();
+            parameters.put("mouse", mouse.id());
+            parameters.put("frames", clip.frames());
+            parameters.put("fps", manifest.input().fps());
+            parameters.put("members", manifest.members().size());
+            if (decoded.preprocessing() != null && decoded.preprocessing().notes() != null) {
+                parameters.put("notes", String.join("; ", decoded.preprocessing().notes()));
+            }
+            V2Types.ResponseOutput output = new V2Types.ResponseOutput("responses",
+                    List.of(mouse.neurons(), clip.frames()), "FP32", values);
+            return Response.ok(new V2Types.InferenceResponse(manifest.name(), null, infer.id(), parameters,
+                    List.of(output)), MediaType.APPLICATION_JSON_TYPE).build();
+        });
     }
 
     private static NpyArray array(InferRequest.Tensor tensor) {
@@ -270,13 +261,5 @@ public class InferenceProtocolResource {
 
     private static String unknownModel(String name, Manifest manifest) {
         return "unknown model '" + name + "'; this server serves '" + manifest.name() + "'";
-    }
-
-    private static RuntimeException unwrap(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-        if (cause instanceof TimeoutException) {
-            return new DeadlineExceededException("the request's deadline passed");
-        }
-        return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
     }
 }
