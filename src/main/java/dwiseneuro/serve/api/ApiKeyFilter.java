@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,7 +12,6 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.ServeConfig;
@@ -77,16 +77,9 @@ public class ApiKeyFilter {
         String detail = key == null
                 ? "this service needs an API key: send it as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
                 : "the API key is not valid";
-        Problem problem = new Problem("about:blank", "Unauthorized", 401, detail, context.request().path(), null);
-        try {
-            context.response().setStatusCode(401)
-                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .putHeader("WWW-Authenticate", CHALLENGE)
-                    .putHeader("Connection", "close") // the body, if any, is not read
-                    .end(json.writeValueAsString(problem));
-        } catch (JsonProcessingException e) {
-            context.fail(e);
-        }
+        // Connection: close, since the body, if any, is not read.
+        RouteProblem.send(context, json, 401, "Unauthorized", detail,
+                Map.of("WWW-Authenticate", CHALLENGE, "Connection", "close"), false);
     }
 
     private boolean isOpen(String path) {

@@ -6,7 +6,6 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.batching.InferenceScheduler;
@@ -51,21 +50,9 @@ public class QueueAdmissionFilter {
             context.next();
             return;
         }
-        boolean v2 = request.path().startsWith("/v2/");
-        String body;
-        try {
-            body = v2 ? json.writeValueAsString(Map.of("error", refusal.getMessage()))
-                    : json.writeValueAsString(new Problem("about:blank", "Too Many Requests", 429, refusal.getMessage(),
-                            request.path(), null));
-        } catch (JsonProcessingException e) {
-            context.fail(e);
-            return;
-        }
         request.handler(ignored -> { });
         request.resume();
-        context.response().setStatusCode(429)
-                .putHeader("Content-Type", v2 ? "application/json" : Problem.MEDIA_TYPE)
-                .putHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()))
-                .end(body);
+        RouteProblem.send(context, json, 429, "Too Many Requests", refusal.getMessage(),
+                Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds())), request.path().startsWith("/v2/"));
     }
 }

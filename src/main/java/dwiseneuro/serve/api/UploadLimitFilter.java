@@ -1,9 +1,10 @@
 package dwiseneuro.serve.api;
 
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.ServeConfig;
@@ -40,19 +41,11 @@ public class UploadLimitFilter {
                 declared = -1;
             }
             if (declared > limit) {
-                Problem problem = new Problem("about:blank", "Content Too Large", 413,
-                        "the request body is " + declared + " bytes; this service accepts at most " + limit,
-                        context.request().path(), null);
-                try {
-                    context.response().setStatusCode(413)
-                            .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                            .putHeader("Connection", "close")
-                            .end(json.writeValueAsString(problem))
-                            // The client may still be sending the body: do not read it, hang up.
-                            .onComplete(done -> context.request().connection().close());
-                } catch (JsonProcessingException e) {
-                    context.fail(e);
-                }
+                RouteProblem.send(context, json, 413, "Content Too Large",
+                                "the request body is " + declared + " bytes; this service accepts at most " + limit,
+                                Map.of("Connection", "close"), false)
+                        // The client may still be sending the body: do not read it, hang up.
+                        .onComplete(done -> context.request().connection().close());
                 return;
             }
         }
