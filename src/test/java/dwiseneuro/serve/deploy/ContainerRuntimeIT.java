@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +34,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.deploy.DockerfileRulesTest.Instruction;
 import dwiseneuro.serve.deploy.DockerfileRulesTest.Stage;
+import dwiseneuro.serve.testing.ChildProcess;
+import dwiseneuro.serve.testing.Trees;
 
 /**
  * The runtime stage of Dockerfile.jvm, played without a Docker engine on the packaged application
@@ -52,15 +53,8 @@ class ContainerRuntimeIT {
 
     @AfterAll
     static void clean() throws IOException {
-        if (scratch == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(scratch)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                p.getParent().toFile().setWritable(true);
-                p.toFile().setWritable(true);
-                Files.deleteIfExists(p);
-            }
+        if (scratch != null) {
+            Trees.deleteAll(scratch);
         }
     }
 
@@ -84,11 +78,11 @@ class ContainerRuntimeIT {
                 .filter(i -> i.keyword().equals("RUN") && i.args().contains("DjlPreextract")).findFirst().orElseThrow();
         Matcher m = Pattern.compile("java deploy/DjlPreextract\\.java ([^&;]+)").matcher(extract.args());
         assertTrue(m.find(), extract.args());
-        List<String> cmd = new ArrayList<>(List.of(java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString()));
+        List<String> cmd = new ArrayList<>(List.of(ChildProcess.java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString()));
         for (String a : m.group(1).strip().split("\\s+")) {
             cmd.add(a.startsWith("/") ? rootfs + a : a.startsWith("target/") ? src.resolve(a).toString() : a);
         }
-        run(cmd, src, Map.of(), 300);
+        ChildProcess.succeed(new ProcessBuilder(cmd).directory(src.toFile()), 300);
 
         // The runtime stage's COPY instructions.
         Map<String, String> env = new LinkedHashMap<>();
@@ -167,7 +161,7 @@ class ContainerRuntimeIT {
         if (root) {
             command.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         }
-        command.add(entrypoint.get(0).equals("java") ? java() : entrypoint.get(0));
+        command.add(entrypoint.get(0).equals("java") ? ChildProcess.java() : entrypoint.get(0));
         entrypoint.subList(1, entrypoint.size()).forEach(a -> command.add(mapPaths(a, rootfs)));
 
         Path log = scratch.resolve("service.log");
@@ -275,22 +269,8 @@ class ContainerRuntimeIT {
         }
     }
 
-    private static String run(List<String> cmd, Path dir, Map<String, String> env, int seconds) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + ":\n" + out);
-        return out;
-    }
-
     private static String tail(Path log) throws IOException {
         List<String> lines = Files.readAllLines(log);
         return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    }
-
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 }

@@ -7,20 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import dwiseneuro.serve.testing.ChildProcess;
+import dwiseneuro.serve.testing.Trees;
 
 /**
  * deploy/DjlPreextract.java, as Dockerfile.jvm runs it, on the service's real DJL jars (the CPU
@@ -43,15 +43,8 @@ class DjlPreextractTest {
 
     @AfterAll
     static void tearDown() throws IOException {
-        if (work == null) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(work)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                p.toFile().setWritable(true);
-                p.getParent().toFile().setWritable(true);
-                Files.deleteIfExists(p);
-            }
+        if (work != null) {
+            Trees.deleteAll(work);
         }
     }
 
@@ -83,7 +76,7 @@ class DjlPreextractTest {
         long before = Files.size(nativeJar);
         Path cache = work.resolve("cache");
 
-        String out = exec(List.of(java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir", lib.toString(),
+        String out = exec(List.of(ChildProcess.java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir", lib.toString(),
                 "--cache", cache.toString(), "--slim"), List.of(), 300);
         assertTrue(out.contains("extracted"), out);
 
@@ -104,7 +97,7 @@ class DjlPreextractTest {
         assertTrue(Files.size(nativeJar) < before / 1000, "the native jar was not slimmed");
 
         // A second run refuses to overwrite (an image build must not mix two libtorch builds).
-        assertTrue(execStatus(List.of(java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir",
+        assertTrue(execStatus(List.of(ChildProcess.java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir",
                 lib.toString(), "--cache", cache.toString()), 300) != 0, "overwrote an existing cache");
 
         // The probe class, where the unprivileged user can read it.
@@ -123,7 +116,7 @@ class DjlPreextractTest {
         if (root) {
             cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         }
-        cmd.addAll(List.of(java(), "-Djava.io.tmpdir=" + tmp, "-Dai.djl.offline=true", "-cp",
+        cmd.addAll(List.of(ChildProcess.java(), "-Djava.io.tmpdir=" + tmp, "-Dai.djl.offline=true", "-cp",
                 work.resolve("classes") + ":" + lib + "/*", DjlEngineProbe.class.getName()));
         String probe = exec(cmd, List.of("DJL_CACHE_DIR=" + cache, "HOME=/nonexistent"), 120);
         assertTrue(probe.contains("engine PyTorch 2.3.1"), probe);
@@ -135,12 +128,8 @@ class DjlPreextractTest {
         assertEquals(snapshot, snapshot(cache), "the engine wrote into the cache");
     }
 
-    private static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
     private static String exec(List<String> cmd, List<String> env, int seconds) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         if (!env.isEmpty()) {
             pb.environment().clear();
             pb.environment().put("PATH", "/usr/bin:/bin");
@@ -148,18 +137,11 @@ class DjlPreextractTest {
                 pb.environment().put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
         }
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), "timed out: " + cmd);
-        assertEquals(0, p.exitValue(), String.join(" ", cmd) + " failed:\n" + out);
-        return out;
+        return ChildProcess.succeed(pb, seconds);
     }
 
     private static int execStatus(List<String> cmd, int seconds) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(seconds, TimeUnit.SECONDS));
-        return p.exitValue();
+        return ChildProcess.run(new ProcessBuilder(cmd), seconds).status();
     }
 
     private static void makeReadableByAll(Path root) throws IOException {
@@ -197,11 +179,11 @@ class DjlPreextractTest {
     @Test
     void refusesALibDirWithoutLibtorch() throws Exception {
         Path empty = Files.createDirectories(work.resolve("empty"));
-        Process p = new ProcessBuilder(java(), Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir",
-                empty.toString(), "--cache", work.resolve("c2").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
-        assertEquals(1, p.exitValue(), out);
+        ChildProcess.Result result = ChildProcess.run(new ProcessBuilder(ChildProcess.java(),
+                Kustomize.ROOT.resolve("deploy/DjlPreextract.java").toString(), "--lib-dir", empty.toString(),
+                "--cache", work.resolve("c2").toString()), 300);
+        String out = result.output();
+        assertEquals(1, result.status(), out);
         assertTrue(out.contains("expected exactly one jar with native/lib/pytorch.properties"), out);
         assertFalse(Files.exists(work.resolve("c2/pytorch")));
     }
