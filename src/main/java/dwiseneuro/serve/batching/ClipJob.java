@@ -1,7 +1,6 @@
 package dwiseneuro.serve.batching;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -15,9 +14,6 @@ import dwiseneuro.serve.clip.WindowPlan;
  */
 public final class ClipJob {
 
-    private static final AtomicLong IDS = new AtomicLong();
-
-    final long id = IDS.incrementAndGet();
     final int mouse;
     final int neurons;
     final int frames;
@@ -54,10 +50,6 @@ public final class ClipJob {
         this.nextEnd = plan.firstEnd();
         this.enqueuedNanos = System.nanoTime();
         this.deadlineNanos = deadlineNanos;
-    }
-
-    public long id() {
-        return id;
     }
 
     int windows() {
