@@ -8,7 +8,8 @@ import torch
 from dwiseneuro_trainer import configs
 from dwiseneuro_trainer.model import DwiseNeuro, count_parameters, init_weights
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "original-state-dict.txt"
+# The original model's state_dict listing (names, shapes, dtypes), a fixture kept with the tests.
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "original-state-dict.txt"
 SMALL = dict(readout_outputs=(11, 24, 7), core_features=(8, 16, 16), spatial_strides=(2, 2, 1),
              expansion_ratio=2, se_reduce_ratio=4, cortex_features=(48, 96))
 

@@ -1,5 +1,5 @@
 """Cross-language parity: the Java service over HTTP against the original predictor's own outputs
-(shared/reference/original-vectors) and against `trainer predict` on the same ensemble."""
+(trainer/tests/fixtures/original-vectors, made with the original code) and against `trainer predict` on the same ensemble."""
 import io
 import os
 import shutil
@@ -11,7 +11,7 @@ import pytest
 
 from service import ROOT, Service
 
-VECTORS = Path(os.environ.get("DWISENEURO_VECTORS", ROOT.parent / "shared" / "reference" / "original-vectors"))
+VECTORS = Path(os.environ.get("DWISENEURO_VECTORS", ROOT / "trainer" / "tests" / "fixtures" / "original-vectors"))
 TRAINER = ROOT / "trainer" / "bin" / "trainer"
 TOLERANCE = 1e-4  # relative: max |a - b| / max |b|, as the vectors' README asks
 
