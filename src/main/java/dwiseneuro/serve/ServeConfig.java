@@ -32,6 +32,16 @@ public interface ServeConfig {
     @WithDefault("0")
     int threads();
 
+    /**
+     * TorchScript's profiling graph executor (optimisation passes and, on GPUs, fusion compiles). Off by
+     * default: it re-specialises a member for every new batch size and per-mouse row count, which on GPUs
+     * stalls batches for seconds (bench/GraphExecutor.java measures what it costs and gains). Thread-local
+     * in libtorch: applied on the loader and device-worker threads.
+     */
+    @WithName("graph-optimizer")
+    @WithDefault("false")
+    boolean graphOptimizer();
+
     Batching batching();
 
     Limits limits();

@@ -33,6 +33,7 @@ public class ServingState {
         if (!ready()) {
             String why = switch (ensemble.state()) {
                 case FAILED -> "the ensemble failed to load: " + withoutModelsDir(String.valueOf(ensemble.problem()));
+                case DEVICE_FAILED -> withoutModelsDir(String.valueOf(ensemble.problem()));
                 case LOADING -> "the ensemble is still loading";
                 default -> "the service is shutting down";
             };

@@ -14,7 +14,8 @@ import io.micrometer.core.instrument.Timer;
 /**
  * The batching metrics (names are a contract, see k8s/ dashboards and alerts):
  * dwiseneuro_batch_windows, dwiseneuro_queue_wait_seconds, dwiseneuro_batch_seconds{member},
- * dwiseneuro_queue_windows, dwiseneuro_windows_total, dwiseneuro_rejected_total{reason}.
+ * dwiseneuro_queue_windows, dwiseneuro_windows_total, dwiseneuro_rejected_total{reason},
+ * dwiseneuro_batch_splits_total.
  */
 final class BatchingMetrics {
 
@@ -23,10 +24,11 @@ final class BatchingMetrics {
     private final Timer queueWait;
     private final Timer batchTime;
     private final Counter windows;
+    private final Counter splits;
     private final ConcurrentHashMap<String, Timer> memberTimers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> rejections = new ConcurrentHashMap<>();
     /** Known reasons, registered at zero so that rate() over them works before the first refusal. */
-    static final String[] REASONS = {"queue_full", "deadline", "client_gone", "batch_failure", "shutting_down"};
+    static final String[] REASONS = {"queue_full", "deadline", "client_gone", "batch_failure", "shutting_down", "device_failed"};
     // Totals for the periodic throughput log line.
     final AtomicLong windowsRun = new AtomicLong();
     final AtomicLong batchesRun = new AtomicLong();
@@ -49,6 +51,9 @@ final class BatchingMetrics {
                 .register(registry);
         windows = Counter.builder("dwiseneuro.windows")
                 .description("Windows run through every member of the ensemble")
+                .register(registry);
+        splits = Counter.builder("dwiseneuro.batch.splits")
+                .description("Batches run as two halves after the device ran out of memory on them")
                 .register(registry);
         for (String reason : REASONS) {
             rejected(reason, 0);
@@ -83,7 +88,11 @@ final class BatchingMetrics {
         batchNanos.addAndGet(nanos);
     }
 
-    /** Counts a refused or failed request: queue_full, deadline, client_gone, batch_failure, shutting_down. */
+    void split() {
+        splits.increment();
+    }
+
+    /** Counts a refused or failed request: one of {@link #REASONS}. */
     void rejected(String reason) {
         rejected(reason, 1);
     }

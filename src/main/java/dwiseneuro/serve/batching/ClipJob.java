@@ -73,9 +73,17 @@ public final class ClipJob {
         if (input != null) {
             return;
         }
-        manager = (PtNDManager) deviceManager.newSubManager();
-        input = (PtNDArray) manager.create(stacked, new Shape(channels, frames, height, width));
-        blend = (PtNDArray) manager.zeros(new Shape(neurons, frames), DataType.FLOAT32);
+        PtNDManager clip = (PtNDManager) deviceManager.newSubManager();
+        try {
+            input = (PtNDArray) clip.create(stacked, new Shape(channels, frames, height, width));
+            blend = (PtNDArray) clip.zeros(new Shape(neurons, frames), DataType.FLOAT32);
+        } catch (RuntimeException e) { // out of device memory: nothing half made, the batch may retry
+            input = null;
+            blend = null;
+            clip.close();
+            throw e;
+        }
+        manager = clip;
         stacked = null; // the device copy is the only one needed now
     }
 

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
@@ -13,11 +15,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.jni.JniUtils;
+import dwiseneuro.serve.ensemble.DeviceErrors;
 import dwiseneuro.serve.ensemble.EnsembleReplica;
 import dwiseneuro.serve.ensemble.Member;
 
@@ -25,25 +27,36 @@ import dwiseneuro.serve.ensemble.Member;
  * The thread that owns one device: it takes batches of windows from its queue, gathers them from the
  * clips' inputs on the device, runs every member on the same batch (core and cortex once per batch,
  * then each mouse's readout on its rows), adds the outputs into each clip's blend on the device, and
- * copies a clip back once, when all its windows are done.
+ * copies a clip back once, when all its windows are done. The answer is completed on another executor,
+ * so that encoding it (JSON, PNG, .npy) never holds up the device.
+ *
+ * <p>A batch the device has no memory for runs again as two halves, recursively, down to single
+ * windows: only a window that fails alone fails its clip. An error that leaves the CUDA context
+ * unusable (DeviceErrors.Kind.DEVICE_LOST) fails the batch and every later one with 503, and is
+ * reported once, so that readiness goes DOWN.
  */
 final class DeviceWorker implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(DeviceWorker.class);
     private static final Duration POLL = Duration.ofMillis(200);
 
+    /** How the worker runs: batch limits, the graph executor setting, where answers complete, whom to tell of a lost device. */
+    record Settings(int maxBatch, Duration maxDelay, boolean graphOptimizer, Executor completion,
+                    Consumer<String> onDeviceLost) {
+    }
+
     private final EnsembleReplica replica;
     private final WindowQueue queue;
-    private final int maxBatch;
-    private final Duration maxDelay;
+    private final Settings settings;
     private final BatchingMetrics metrics;
     private volatile boolean running = true;
+    /** Set once, when the device's CUDA context broke; every later window is refused with it. */
+    private volatile DeviceFailedException lost;
 
-    DeviceWorker(EnsembleReplica replica, WindowQueue queue, int maxBatch, Duration maxDelay, BatchingMetrics metrics) {
+    DeviceWorker(EnsembleReplica replica, WindowQueue queue, Settings settings, BatchingMetrics metrics) {
         this.replica = replica;
         this.queue = queue;
-        this.maxBatch = maxBatch;
-        this.maxDelay = maxDelay;
+        this.settings = settings;
         this.metrics = metrics;
     }
 
@@ -55,6 +68,10 @@ final class DeviceWorker implements Runnable {
         return replica.device().toString();
     }
 
+    boolean lost() {
+        return lost != null;
+    }
+
     /** Finishes what is queued, then stops. */
     void stop() {
         running = false;
@@ -62,18 +79,26 @@ final class DeviceWorker implements Runnable {
 
     @Override
     public void run() {
-        JniUtils.setGradMode(false); // thread-local in PyTorch: no autograd graph for inference
+        // Both thread-local in libtorch: no autograd graph for inference, and the graph executor as configured
+        // (IValueUtils.runMethod does not apply DJL's graph_optimizer setting).
+        JniUtils.setGradMode(false);
+        JniUtils.setGraphExecutorOptimize(settings.graphOptimizer());
         List<ClipJob> dropped = new ArrayList<>();
         while (running || !queue.isEmpty()) {
             List<Window> batch;
             try {
-                batch = queue.take(maxBatch, maxDelay, POLL, dropped);
+                batch = queue.take(settings.maxBatch(), settings.maxDelay(), POLL, dropped);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
             settleDropped(dropped);
-            if (!batch.isEmpty()) {
+            if (batch.isEmpty()) {
+                continue;
+            }
+            if (lost != null) {
+                fail(batch, lost, "device_failed");
+            } else {
                 runBatch(batch);
             }
         }
@@ -84,7 +109,7 @@ final class DeviceWorker implements Runnable {
         for (ClipJob job : dropped) {
             if (!job.finished()) {
                 metrics.rejected("deadline");
-                job.result.completeExceptionally(new DeadlineExceededException(
+                failJob(job, new DeadlineExceededException(
                         "the request's deadline passed with " + (job.windows() - job.windowsDone)
                                 + " of its " + job.windows() + " windows not yet run"));
             }
@@ -106,69 +131,145 @@ final class DeviceWorker implements Runnable {
         for (Window window : batch) {
             metrics.queueWait(start - window.job().enqueuedNanos);
         }
-        // Order the rows by mouse, then by clip, so that every mouse and every clip is a contiguous
-        // range of the batch: readouts and blends then work on slices, without gathers.
+        // Rows by mouse, then by clip: every mouse and every clip is a contiguous range of the batch (readouts
+        // and blends work on slices), and so are most clips in each half of a split.
         Map<Integer, Map<ClipJob, List<Window>>> byMouse = new LinkedHashMap<>();
         for (Window window : batch) {
             byMouse.computeIfAbsent(window.job().mouse, m -> new LinkedHashMap<>())
                     .computeIfAbsent(window.job(), j -> new ArrayList<>()).add(window);
         }
         List<Window> ordered = new ArrayList<>(batch.size());
-        List<MouseRows> mice = new ArrayList<>();
-        for (Map.Entry<Integer, Map<ClipJob, List<Window>>> mouse : byMouse.entrySet()) {
-            int mouseStart = ordered.size();
-            List<Segment> segments = new ArrayList<>();
-            for (Map.Entry<ClipJob, List<Window>> clip : mouse.getValue().entrySet()) {
-                segments.add(new Segment(clip.getKey(), ordered.size(), clip.getValue()));
-                ordered.addAll(clip.getValue());
-            }
-            mice.add(new MouseRows(mouse.getKey(), mouseStart, ordered.size() - mouseStart, segments));
+        byMouse.values().forEach(clips -> clips.values().forEach(ordered::addAll));
+        runSplitting(ordered);
+        metrics.batch(batch.size(), System.nanoTime() - start);
+    }
+
+    /**
+     * Runs {@code windows} as one forward batch; when the device runs out of memory on it, runs each half
+     * on its own, recursively: only a window that does not fit even alone fails. Nothing reaches a blend
+     * before the whole (sub-)batch succeeded, so a retried window is never counted twice.
+     */
+    private void runSplitting(List<Window> windows) {
+        List<Window> live = windows.stream().filter(w -> !w.job().finished()).toList();
+        if (live.isEmpty()) {
+            return;
         }
-        List<Segment> segments = mice.stream().flatMap(m -> m.segments().stream()).toList();
+        if (lost != null) { // an earlier part of this batch broke the device
+            fail(live, lost, "device_failed");
+            return;
+        }
+        RuntimeException forwardError;
         try (PtNDManager scratch = (PtNDManager) replica.manager().newSubManager()) {
-            PtNDArray inputs = gather(ordered, segments, scratch);
-            Map<ClipJob, PtNDArray> placements = new LinkedHashMap<>();
-            for (Segment segment : segments) {
-                placements.put(segment.job(), placement(segment, scratch));
+            List<Segment> segments;
+            Map<Segment, PtNDArray> sums;
+            try {
+                segments = segments(live);
+                sums = forward(live, segments, scratch);
+            } catch (RuntimeException e) {
+                throw new ForwardFailed(e);
             }
-            Map<DataType, PtNDArray> inputsByType = new LinkedHashMap<>();
-            inputsByType.put(DataType.FLOAT32, inputs);
-            for (Member member : replica.members()) {
-                long memberStart = System.nanoTime();
-                PtNDArray typed = inputsByType.computeIfAbsent(member.dataType(), type -> {
-                    NDArray cast = inputs.toType(type, false);
-                    cast.attach(scratch);
-                    return (PtNDArray) cast;
-                });
-                PtNDArray features = member.features(typed, scratch);
-                for (MouseRows mouse : mice) {
-                    // One readout call per mouse, on its rows of the shared core and cortex features.
-                    PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), ordered.size(), scratch),
-                            mouse.mouse(), scratch);
-                    for (Segment segment : mouse.segments()) {
-                        accumulate(segment.job(), rows(outputs, segment.start() - mouse.start(), segment.windows().size(),
-                                mouse.count(), scratch), placements.get(segment.job()));
-                    }
-                }
-                metrics.memberBatch(member.name(), System.nanoTime() - memberStart);
-            }
-            for (Segment segment : segments) {
-                ClipJob job = segment.job();
-                job.windowsDone += segment.windows().size();
-                if (job.windowsDone == job.windows()) {
-                    complete(job);
-                }
-            }
-            metrics.batch(batch.size(), System.nanoTime() - start);
+            commit(segments, sums);
+            return;
+        } catch (ForwardFailed e) {
+            forwardError = (RuntimeException) e.getCause();
         } catch (RuntimeException | Error e) {
-            // An Error too (OutOfMemoryError under load): the batch fails, the worker must go on.
-            String incident = UUID.randomUUID().toString();
-            LOG.errorf(e, "Batch of %d windows from %d clips failed on %s (incident %s)", batch.size(),
-                    segments.size(), deviceName(), incident);
-            metrics.rejected("batch_failure");
-            for (Segment segment : segments) {
-                segment.job().result.completeExceptionally(new BatchFailedException(incident, e));
-                segment.job().release(); // the queue drops its remaining windows at the next take
+            // In commit (blends may be half updated: never retried), or an Error (OutOfMemoryError of the heap
+            // under load): the batch fails, the worker goes on.
+            failed(live, e, DeviceErrors.classify(e));
+            return;
+        }
+        // The attempt's tensors are freed (scratch closed) before the halves allocate theirs.
+        DeviceErrors.Kind kind = DeviceErrors.classify(forwardError);
+        if (kind == DeviceErrors.Kind.OUT_OF_MEMORY && live.size() > 1) {
+            int half = live.size() / 2;
+            LOG.warnf("Out of memory on %s with a batch of %d windows (%s): running it as %d + %d",
+                    deviceName(), live.size(), DeviceErrors.summary(forwardError), half, live.size() - half);
+            metrics.split();
+            runSplitting(live.subList(0, half));
+            runSplitting(live.subList(half, live.size()));
+        } else {
+            failed(live, forwardError, kind);
+        }
+    }
+
+    /** Marks an exception of the forward pass (retried when out of memory) apart from one of the commit (never). */
+    private static final class ForwardFailed extends RuntimeException {
+        ForwardFailed(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    /** The segments of {@code ordered} (contiguous runs of one clip) grouped by mouse. */
+    private static List<Segment> segments(List<Window> ordered) {
+        List<Segment> segments = new ArrayList<>();
+        int start = 0;
+        for (int i = 1; i <= ordered.size(); i++) {
+            if (i == ordered.size() || ordered.get(i).job() != ordered.get(start).job()) {
+                segments.add(new Segment(ordered.get(start).job(), start, ordered.subList(start, i)));
+                start = i;
+            }
+        }
+        return segments;
+    }
+
+    /** The mice of {@code segments}: consecutive segments of the same mouse share one readout call. */
+    private static List<MouseRows> mice(List<Segment> segments) {
+        List<MouseRows> mice = new ArrayList<>();
+        int first = 0;
+        for (int i = 1; i <= segments.size(); i++) {
+            if (i == segments.size() || segments.get(i).job().mouse != segments.get(first).job().mouse) {
+                Segment head = segments.get(first);
+                Segment last = segments.get(i - 1);
+                mice.add(new MouseRows(head.job().mouse, head.start(), last.start() + last.windows().size() - head.start(),
+                        segments.subList(first, i)));
+                first = i;
+            }
+        }
+        return mice;
+    }
+
+    /**
+     * Every member on the batch; returns, per segment, the sum over members of its windows' outputs placed
+     * at their frames: (neurons, span) over the frames the segment's windows cover, in {@code scratch}.
+     */
+    private Map<Segment, PtNDArray> forward(List<Window> ordered, List<Segment> segments, PtNDManager scratch) {
+        PtNDArray inputs = gather(ordered, segments, scratch);
+        List<MouseRows> mice = mice(segments);
+        Map<Segment, PtNDArray> placements = new LinkedHashMap<>();
+        Map<Segment, PtNDArray> sums = new LinkedHashMap<>();
+        for (Segment segment : segments) {
+            placements.put(segment, placement(segment, scratch));
+            sums.put(segment, (PtNDArray) scratch.zeros(new Shape(segment.job().neurons, span(segment))));
+        }
+        for (Member member : replica.members()) {
+            long memberStart = System.nanoTime();
+            // Members take and return float32 whatever their compute dtype: nothing is cast here.
+            PtNDArray features = member.features(inputs, scratch);
+            for (MouseRows mouse : mice) {
+                // One readout call per mouse, on its rows of the shared core and cortex features.
+                PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), ordered.size(), scratch),
+                        mouse.mouse(), scratch);
+                for (Segment segment : mouse.segments()) {
+                    place(rows(outputs, segment.start() - mouse.start(), segment.windows().size(), mouse.count(), scratch),
+                            placements.get(segment), sums.get(segment));
+                }
+            }
+            metrics.memberBatch(member.name(), System.nanoTime() - memberStart);
+        }
+        return sums;
+    }
+
+    /** Adds each segment's sum into its clip's blend and completes the clips whose windows are all done. */
+    private void commit(List<Segment> segments, Map<Segment, PtNDArray> sums) {
+        for (Segment segment : segments) {
+            ClipJob job = segment.job();
+            int first = firstFrame(segment);
+            NDArray slice = job.blend.get(new NDIndex(":, {}:{}", first, first + span(segment)));
+            slice.addi(sums.get(segment));
+            slice.close();
+            job.windowsDone += segment.windows().size();
+            if (job.windowsDone == job.windows()) {
+                complete(job);
             }
         }
     }
@@ -202,46 +303,98 @@ final class DeviceWorker implements Runnable {
         return (PtNDArray) part;
     }
 
+    /** The first frame of the segment's first window (its windows are consecutive targets of one clip). */
+    private static int firstFrame(Segment segment) {
+        return segment.job().plan.firstFrame(segment.windows().get(0).end());
+    }
+
+    /** Frames from the first frame of the segment's first window to the last frame of its last window. */
+    private static int span(Segment segment) {
+        ClipJob job = segment.job();
+        int last = job.plan.firstFrame(segment.windows().get(segment.windows().size() - 1).end())
+                + (job.plan.size() - 1) * job.plan.step();
+        return last - firstFrame(segment) + 1;
+    }
+
     /**
-     * A 0/1 matrix (windows x 16, frames) that places each output frame of a clip's windows at its
-     * frame in the clip: outputs (neurons, windows x 16) times this matrix is the windows' sum per frame.
+     * A 0/1 matrix (windows x 16, span) that places each output frame of the segment's windows at its
+     * frame, counted from the segment's first frame: outputs (neurons, windows x 16) times this matrix is
+     * the windows' sum per frame. Only the frames the segment covers, not the whole clip.
      */
     private static PtNDArray placement(Segment segment, PtNDManager scratch) {
         ClipJob job = segment.job();
         int size = job.plan.size();
+        int span = span(segment);
+        int origin = firstFrame(segment);
         List<Window> windows = segment.windows();
-        float[] matrix = new float[windows.size() * size * job.frames];
+        float[] matrix = new float[windows.size() * size * span];
         for (int k = 0; k < windows.size(); k++) {
-            int frame = job.plan.firstFrame(windows.get(k).end());
+            int frame = job.plan.firstFrame(windows.get(k).end()) - origin;
             for (int s = 0; s < size; s++, frame += job.plan.step()) {
-                matrix[(k * size + s) * job.frames + frame] = 1f;
+                matrix[(k * size + s) * span + frame] = 1f;
             }
         }
-        return (PtNDArray) scratch.create(matrix, new Shape((long) windows.size() * size, job.frames));
+        return (PtNDArray) scratch.create(matrix, new Shape((long) windows.size() * size, span));
     }
 
-    /** blend += outputs placed at their frames; outputs: (windows, neurons, 16). */
-    private static void accumulate(ClipJob job, PtNDArray outputs, PtNDArray placement) {
+    /** sum += outputs placed at their frames; outputs: (windows, neurons, 16). */
+    private static void place(PtNDArray outputs, PtNDArray placement, PtNDArray sum) {
         Shape shape = outputs.getShape();
         NDArray flat = outputs.transpose(1, 0, 2).reshape(shape.get(1), shape.get(0) * shape.get(2));
         NDArray placed = flat.matMul(placement);
-        job.blend.addi(placed);
+        sum.addi(placed);
         flat.close();
         placed.close();
     }
 
-    /** Divides the blend by the window coverage and the member count, copies it back once, frees the clip. */
+    /**
+     * Divides the blend by the window coverage and the member count and copies it back (here, on the device
+     * thread, which owns the tensors), frees the clip, and completes the answer on the completion executor.
+     */
     private void complete(ClipJob job) {
         float[] coverage = job.plan.coverage(job.frames);
         int members = replica.members().size();
         for (int t = 0; t < coverage.length; t++) {
             coverage[t] *= members;
         }
+        float[] values;
         try (NDArray divisor = job.manager.create(coverage, new Shape(1, job.frames));
              NDArray mean = job.blend.div(divisor)) {
-            float[] values = mean.toFloatArray();
-            job.release();
-            job.result.complete(values);
+            values = mean.toFloatArray();
         }
+        job.release();
+        settings.completion().execute(() -> job.result.complete(values));
+    }
+
+    private void failJob(ClipJob job, Throwable error) {
+        settings.completion().execute(() -> job.result.completeExceptionally(error));
+    }
+
+    /** The windows' clips fail with {@code error}; their remaining windows leave the queue at the next take. */
+    private void fail(List<Window> windows, RuntimeException error, String reason) {
+        for (ClipJob job : windows.stream().map(Window::job).distinct().toList()) {
+            if (!job.finished()) {
+                metrics.rejected(reason);
+                job.result.completeExceptionally(error); // at once: later windows of the clip must see it finished
+                job.release();
+            }
+        }
+    }
+
+    private void failed(List<Window> windows, Throwable e, DeviceErrors.Kind kind) {
+        String incident = UUID.randomUUID().toString();
+        int clips = (int) windows.stream().map(Window::job).distinct().count();
+        if (kind == DeviceErrors.Kind.DEVICE_LOST) {
+            String error = DeviceErrors.summary(e);
+            LOG.errorf(e, "Device %s failed on a batch of %d windows from %d clips (incident %s): %s; it serves nothing "
+                    + "more until the service restarts", deviceName(), windows.size(), clips, incident, error);
+            lost = new DeviceFailedException(deviceName(), error, incident);
+            fail(windows, lost, "device_failed");
+            settings.onDeviceLost().accept(error);
+            return;
+        }
+        LOG.errorf(e, "Batch of %d windows from %d clips failed on %s (incident %s)", windows.size(), clips,
+                deviceName(), incident);
+        fail(windows, new BatchFailedException(incident, e), "batch_failure");
     }
 }

@@ -8,10 +8,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -25,6 +27,7 @@ import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.clip.ClipException;
 import dwiseneuro.serve.clip.InputStacker;
 import dwiseneuro.serve.clip.WindowPlan;
+import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.EnsembleReady;
 import dwiseneuro.serve.ensemble.EnsembleReplica;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -40,17 +43,21 @@ public class InferenceScheduler {
     private static final Logger LOG = Logger.getLogger(InferenceScheduler.class);
 
     private final ServeConfig config;
+    private final Ensemble ensemble;
     private final BatchingMetrics metrics;
     private final List<DeviceWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final List<EnsembleReplica> replicas = new ArrayList<>();
     private ScheduledExecutorService throughputLog;
+    /** Completes the answers, so that building them (JSON, PNG, .npy) runs off the device threads. */
+    private ExecutorService completion;
     private volatile Manifest manifest;
     private volatile boolean accepting;
     private final MemoryBudget memory;
 
-    public InferenceScheduler(ServeConfig config, MeterRegistry registry) {
+    public InferenceScheduler(ServeConfig config, MeterRegistry registry, Ensemble ensemble) {
         this.config = config;
+        this.ensemble = ensemble;
         this.metrics = new BatchingMetrics(registry);
         long budget = config.batching().queueMemory().map(size -> size.asLongValue())
                 .orElse(Runtime.getRuntime().maxMemory() / 4);
@@ -63,9 +70,19 @@ public class InferenceScheduler {
         manifest = ready.manifest();
         ServeConfig.Batching batching = config.batching();
         replicas.addAll(ready.replicas());
+        AtomicInteger completions = new AtomicInteger();
+        int completionThreads = Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors() / 2));
+        completion = Executors.newFixedThreadPool(completionThreads, r -> {
+            Thread t = new Thread(r, "inference-completion-" + completions.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
         for (EnsembleReplica replica : ready.replicas()) {
             WindowQueue queue = new WindowQueue(batching.queueCapacity());
-            DeviceWorker worker = new DeviceWorker(replica, queue, batching.maxBatch(), batching.maxDelay(), metrics);
+            String device = replica.device().toString();
+            DeviceWorker worker = new DeviceWorker(replica, queue, new DeviceWorker.Settings(batching.maxBatch(),
+                    batching.maxDelay(), config.graphOptimizer(), completion, error -> ensemble.deviceFailed(device, error)),
+                    metrics);
             metrics.queueGauge(worker.deviceName(), queue::pending);
             Thread thread = new Thread(worker, "device-worker-" + replica.device());
             thread.setDaemon(true);
@@ -103,7 +120,7 @@ public class InferenceScheduler {
         }
         Manifest.Input input = m.input();
         WindowPlan plan = m.frameStack().plan();
-        DeviceWorker worker = workers.stream().min(Comparator.comparingInt(w -> w.queue().pending())).orElseThrow();
+        DeviceWorker worker = leastLoaded();
         if (clip.windows(plan) > worker.queue().capacity()) {
             throw new ClipException(413, "the clip has " + clip.windows(plan) + " windows, more than a device queue holds ("
                     + worker.queue().capacity() + "); send it in parts");
@@ -152,7 +169,11 @@ public class InferenceScheduler {
         if (!accepting || m == null) {
             return Optional.empty(); // the resource answers 503 with the reason
         }
-        DeviceWorker worker = workers.stream().min(Comparator.comparingInt(w -> w.queue().pending())).orElseThrow();
+        DeviceWorker worker = workers.stream().filter(w -> !w.lost())
+                .min(Comparator.comparingInt(w -> w.queue().pending())).orElse(null);
+        if (worker == null) {
+            return Optional.empty(); // every device failed: the resource answers 503 with the reason
+        }
         Manifest.Input input = m.input();
         long smallestClip = 4L * input.channels() * m.frameStack().plan().minLength() * input.height() * input.width();
         String why;
@@ -195,6 +216,13 @@ public class InferenceScheduler {
         }
     }
 
+    /** The worker with the fewest windows waiting, among those whose device still works. */
+    private DeviceWorker leastLoaded() {
+        return workers.stream().filter(w -> !w.lost()).min(Comparator.comparingInt(w -> w.queue().pending()))
+                .orElseThrow(() -> new NotAcceptingException("every device failed: "
+                        + ensemble.problem() + "; the service must be restarted"));
+    }
+
     /** Seconds until the device has likely worked off its queue, from the measured window rate. */
     private long retryAfterSeconds(DeviceWorker worker) {
         long batches = metrics.batchesRun.get();
@@ -225,6 +253,14 @@ public class InferenceScheduler {
         }
         // Native memory goes only when no worker can touch it any more.
         if (threads.stream().noneMatch(Thread::isAlive)) {
+            if (completion != null) {
+                completion.shutdown(); // the answers already handed to it still complete
+                try {
+                    completion.awaitTermination(Math.max(1, (grace - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             replicas.forEach(EnsembleReplica::close);
         } else {
             LOG.warn("A device worker did not stop within the drain timeout; its native memory is left to the process exit");

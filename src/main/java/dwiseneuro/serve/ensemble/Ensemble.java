@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDManager;
 import dwiseneuro.serve.ServeConfig;
 import io.quarkus.runtime.StartupEvent;
@@ -32,7 +33,8 @@ public class Ensemble {
 
     private static final Logger LOG = Logger.getLogger(Ensemble.class);
 
-    public enum State { LOADING, READY, FAILED }
+    /** FAILED: the ensemble could not be loaded; DEVICE_FAILED: it served until a device's CUDA context broke. */
+    public enum State { LOADING, READY, FAILED, DEVICE_FAILED }
 
     private final ServeConfig config;
     private final ObjectMapper json;
@@ -67,7 +69,12 @@ public class Ensemble {
                 ManifestReader.checkMemberFile(folder, entry, config.verifyChecksums());
             }
             Engine engine = PyTorchEngine.start(config.threads());
+            // Thread-local in libtorch, and IValueUtils.runMethod does not apply DJL's graph_optimizer setting.
+            JniUtils.setGraphExecutorOptimize(config.graphOptimizer());
             List<Device> devices = Devices.parse(config.devices(), engine);
+            Devices.autoOnCpuWarning(config.devices(), devices, PyTorchEngine.nativeFlavor()).ifPresent(LOG::warn);
+            Devices.tf32Warning(devices, System.getenv("NVIDIA_TF32_OVERRIDE"), System.getenv("DWISENEURO_TF32"))
+                    .ifPresent(LOG::warn);
             for (Device device : devices) {
                 PtNDManager manager = (PtNDManager) NDManager.newBaseManager(device, engine.getEngineName());
                 List<Member> members = new ArrayList<>();
@@ -77,7 +84,9 @@ public class Ensemble {
                     stopIfClosing();
                     long t = System.nanoTime();
                     members.add(Member.load(folder, entry, device, manager));
-                    LOG.infof("Loaded %s on %s in %.1f s", entry.file(), device, (System.nanoTime() - t) / 1e9);
+                    LOG.infof("Loaded %s (%s form, computes in %s, float32 in and out) on %s in %.1f s", entry.file(),
+                            entry.form() == null ? "plain" : entry.form(), entry.dataType(), device,
+                            (System.nanoTime() - t) / 1e9);
                 }
                 stopIfClosing();
                 long t = System.nanoTime();
@@ -88,8 +97,12 @@ public class Ensemble {
             // From here on the observer (the scheduler) owns the replicas and frees them after its workers stop.
             ready.fire(new EnsembleReady(m, List.copyOf(replicas)));
             replicas.clear();
-            state = State.READY;
-            problem = null;
+            synchronized (this) {
+                if (state == State.LOADING) { // a worker may already have reported a failed device
+                    state = State.READY;
+                    problem = null;
+                }
+            }
             LOG.infof("Ensemble ready in %.1f s", (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException | LinkageError e) {
             problem = e.getMessage();
@@ -97,6 +110,17 @@ public class Ensemble {
             LOG.errorf(e, "Ensemble not served: %s", e.getMessage());
             close();
         }
+    }
+
+    /**
+     * A device's CUDA context broke while serving (an illegal memory access, a device-side assert, a lost
+     * GPU): nothing more can run on it in this process, so readiness goes DOWN naming the error, and the
+     * API answers 503, until the service is restarted.
+     */
+    public synchronized void deviceFailed(String device, String error) {
+        problem = "device " + device + " failed: " + error + " (the CUDA context is unusable; restart the service)";
+        state = State.DEVICE_FAILED;
+        LOG.errorf("Readiness DOWN: %s", problem);
     }
 
     private void stopIfClosing() {

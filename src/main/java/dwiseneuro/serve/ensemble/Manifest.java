@@ -56,11 +56,27 @@ public record Manifest(
         }
     }
 
+    /**
+     * A member. {@code dtype} is its compute type inside TorchScript; {@code io_dtype} the type its methods
+     * take and return ("float32" on every export since io_dtype exists; absent: a legacy member that takes
+     * its compute type); {@code form} "plain" or "inference" (absent: plain); {@code methods} the exported
+     * methods (absent: features and readout).
+     */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record MemberEntry(String file, String stage, int fold, String source, Double score,
                               Long parameters, String sha256, Long bytes,
                               @JsonProperty("nn_module") Map<String, Object> nnModule,
-                              String dtype) {
+                              String dtype,
+                              @JsonProperty("io_dtype") String ioDtype,
+                              String form,
+                              List<String> methods) {
+
+        public static final List<String> DEFAULT_METHODS = List.of("features", "readout");
+
+        /** The exported methods, {@link #DEFAULT_METHODS} for members exported before the manifest listed them. */
+        public List<String> exportedMethods() {
+            return methods == null ? DEFAULT_METHODS : methods;
+        }
 
         /** The member's weights and compute type: float32 (default, exact), float16 or bfloat16 (GPU). */
         public DataType dataType() {

@@ -67,12 +67,32 @@ public final class ManifestReader {
             if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
                 throw new EnsembleException(path + ": member file names must be plain names in the folder: " + member.file());
             }
-            member.dataType();
+            checkIoDtype(path.getParent(), member);
         }
         try {
             manifest.frameStack().plan();
         } catch (IllegalArgumentException e) {
             throw new EnsembleException(path + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * The service sends and receives float32 only: any cast belongs inside the member's TorchScript. A
+     * legacy half-precision member (no io_dtype) takes its compute type, which the service cannot pass
+     * (DJL 0.29 has no bfloat16 and aborts the JVM on it), so it is refused here, before anything loads.
+     */
+    private static void checkIoDtype(Path folder, Manifest.MemberEntry member) {
+        String dtype = member.dtype() == null ? "float32" : member.dtype();
+        member.dataType(); // a known compute type
+        String reexport = "; re-export with `trainer/bin/trainer convert MODELS_DIR --out NEW_DIR`, which writes members "
+                + "that take and return float32 whatever their compute dtype";
+        if (member.ioDtype() != null && !member.ioDtype().equals("float32")) {
+            throw new EnsembleException(folder.resolve(member.file()) + ": io_dtype '" + member.ioDtype()
+                    + "': the service sends and receives float32 only" + reexport);
+        }
+        if (member.ioDtype() == null && !dtype.equals("float32")) {
+            throw new EnsembleException(folder.resolve(member.file()) + ": a legacy " + dtype + " member (no io_dtype "
+                    + "in the manifest) takes " + dtype + " input, and the service sends float32 only" + reexport);
         }
     }
 

@@ -3,7 +3,6 @@ package dwiseneuro.serve.ensemble;
 import java.nio.file.Path;
 
 import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -55,26 +54,18 @@ public final class Member implements AutoCloseable {
         return device;
     }
 
-    /** The dtype the member computes in: inputs are cast to it, outputs come back float32. */
-    public DataType dataType() {
-        return entry.dataType();
-    }
-
-    /** (batch, 5, 16, H, W) in the member's dtype -> (batch, features, 16), attached to {@code into}. */
+    /** (batch, 5, 16, H, W) float32 -> (batch, features, 16) float32, attached to {@code into}. */
     public PtNDArray features(PtNDArray input, PtNDManager into) {
         return call("features", into, IValue.from(input));
     }
 
-    /** One mouse's readout of {@code features}: (batch, neurons, 16) float32, attached to {@code into}. */
+    /**
+     * One mouse's readout of {@code features}: (batch, neurons, 16) float32, attached to {@code into}.
+     * Members take and return float32 whatever their compute dtype (any cast is inside TorchScript), so
+     * nothing is cast here.
+     */
     public PtNDArray readout(PtNDArray features, int mouse, PtNDManager into) {
-        PtNDArray output = call("readout", into, IValue.from(features), IValue.from((long) mouse));
-        if (output.getDataType() == DataType.FLOAT32) {
-            return output;
-        }
-        PtNDArray widened = output.toType(DataType.FLOAT32, false);
-        widened.attach(into);
-        output.close();
-        return widened;
+        return call("readout", into, IValue.from(features), IValue.from((long) mouse));
     }
 
     private PtNDArray call(String method, PtNDManager into, IValue... inputs) {

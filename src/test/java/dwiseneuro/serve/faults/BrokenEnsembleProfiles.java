@@ -93,4 +93,21 @@ final class BrokenEnsembleProfiles {
         }
     }
 
+    /**
+     * A legacy half-precision member: dtype bfloat16 and no io_dtype, as exported before members took
+     * float32. It would take bfloat16 input, which DJL 0.29 cannot pass (the JVM aborts): refused at load.
+     */
+    public static class LegacyHalfMember extends Broken {
+        @Override
+        void breakIt(EnsembleCopy copy) {
+            ObjectNode manifest = copy.manifest();
+            ((ObjectNode) manifest.get("members").get(2)).put("dtype", "bfloat16");
+            copy.writeManifest(manifest);
+        }
+
+        @Override
+        String brokenFile() {
+            return EnsembleCopy.demoMember(2);
+        }
+    }
 }
