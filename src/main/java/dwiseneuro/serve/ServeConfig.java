@@ -72,6 +72,15 @@ public interface ServeConfig {
         @WithDefault("30s")
         Duration drainTimeout();
 
+        /**
+         * Most background (experiment) windows in one batch; default: max-batch, so that experiments fill
+         * every batch. On CPU, where a batch costs in proportion to its windows, a smaller value bounds how
+         * long an interactive request waits behind background work (the batch running when it arrives, and
+         * the background share of its own batches).
+         */
+        @WithName("background-batch")
+        Optional<Integer> backgroundBatch();
+
         /** How often the workers log their throughput. */
         @WithName("log-interval")
         @WithDefault("30s")

@@ -104,7 +104,7 @@ final class DeviceWorker implements Runnable {
     private void runBatch(List<Window> batch) {
         long start = System.nanoTime();
         for (Window window : batch) {
-            metrics.queueWait(start - window.job().enqueuedNanos);
+            metrics.queueWait(window.job().priority, start - window.job().enqueuedNanos);
         }
         // Order the rows by mouse, then by clip, so that every mouse and every clip is a contiguous
         // range of the batch: readouts and blends then work on slices, without gathers.
