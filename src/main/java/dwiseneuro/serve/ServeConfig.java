@@ -48,6 +48,8 @@ public interface ServeConfig {
 
     Auth auth();
 
+    Experiments experiments();
+
     interface Batching {
         /** Most windows one forward call of a member takes (across clips and mice). */
         @WithName("max-batch")
@@ -82,6 +84,15 @@ public interface ServeConfig {
         @WithDefault("30s")
         Duration drainTimeout();
 
+        /**
+         * Most background (experiment) windows in one batch; default: max-batch, so that experiments fill
+         * every batch. On CPU, where a batch costs in proportion to its windows, a smaller value bounds how
+         * long an interactive request waits behind background work (the batch running when it arrives, and
+         * the background share of its own batches).
+         */
+        @WithName("background-batch")
+        Optional<Integer> backgroundBatch();
+
         /** How often the workers log their throughput. */
         @WithName("log-interval")
         @WithDefault("30s")
@@ -99,6 +110,55 @@ public interface ServeConfig {
         @WithDefault("3600")
         int maxFrames();
 
+    }
+
+    /** In-silico experiment jobs (POST /v1/mice/{id}/experiments): limits, results and their retention. */
+    interface Experiments {
+        /** Where jobs and their results are kept (one folder per job); a PersistentVolumeClaim in k8s/. */
+        @WithName("results-dir")
+        @WithDefault("results/experiments")
+        Path resultsDir();
+
+        /** How long a finished job and its results are kept, counted from its end. */
+        @WithDefault("7d")
+        Duration retention();
+
+        /** Most windows one experiment may submit (more: 422). */
+        @WithName("max-windows")
+        @WithDefault("200000")
+        long maxWindows();
+
+        /** Jobs that run at the same time; they share the devices' background capacity. */
+        @WithName("concurrent-jobs")
+        @WithDefault("2")
+        int concurrentJobs();
+
+        /** Jobs that may wait for a turn; a job beyond concurrent-jobs + queued-jobs gets 429 with Retry-After. */
+        @WithName("queued-jobs")
+        @WithDefault("16")
+        int queuedJobs();
+
+        /**
+         * Windows one job may have queued or running at a time: enough to keep every device's batches full,
+         * few enough that the job never floods the device queues. A job waits (it is never refused) when
+         * its windows are in flight.
+         */
+        @WithName("windows-in-flight")
+        @WithDefault("256")
+        int windowsInFlight();
+
+        /**
+         * Model input (80 KiB per frame) that all jobs' clips in flight may hold together; jobs wait beyond
+         * it. Background clips are not counted in dwiseneuro.batching.queue-memory, so that they cannot
+         * make interactive requests be refused. Default: an eighth of the maximum heap, at most 256 MiB.
+         */
+        @WithName("memory-in-flight")
+        Optional<MemorySize> memoryInFlight();
+
+        /** Deadline of one experiment clip in the device queue (background work waits behind interactive work). */
+        @WithName("clip-timeout")
+        @WithDefault("1h")
+        Duration clipTimeout();
     }
 
     interface Auth {

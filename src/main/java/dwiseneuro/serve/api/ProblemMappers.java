@@ -16,6 +16,8 @@ import dwiseneuro.serve.batching.DeadlineExceededException;
 import dwiseneuro.serve.batching.NotAcceptingException;
 import dwiseneuro.serve.batching.QueueFullException;
 import dwiseneuro.serve.clip.ClipException;
+import dwiseneuro.serve.experiments.SpecException;
+import dwiseneuro.serve.experiments.jobs.JobException;
 import dwiseneuro.serve.media.MediaException;
 
 /**
@@ -40,6 +42,17 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response clip(ClipException e, UriInfo uri) {
         return respond(e.status(), e.getMessage(), uri, null, Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response spec(SpecException e, UriInfo uri) {
+        return respond(422, e.getMessage(), uri, null, e.field(), Map.of());
+    }
+
+    @ServerExceptionMapper
+    public Response job(JobException e, UriInfo uri) {
+        return respond(e.status(), e.getMessage(), uri, null,
+                e.retryAfterSeconds() > 0 ? Map.of("Retry-After", Long.toString(e.retryAfterSeconds())) : Map.of());
     }
 
     @ServerExceptionMapper
@@ -100,11 +113,16 @@ public class ProblemMappers {
     }
 
     static Response respond(int status, String detail, UriInfo uri, String incident, Map<String, String> headers) {
+        return respond(status, detail, uri, incident, null, headers);
+    }
+
+    private static Response respond(int status, String detail, UriInfo uri, String incident, String field,
+                                    Map<String, String> headers) {
         Response.Status known = Response.Status.fromStatusCode(status);
         String title = known != null ? known.getReasonPhrase() : titleOf(status);
         Response.ResponseBuilder builder = Response.status(status)
                 .type(Problem.MEDIA_TYPE)
-                .entity(new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath(), incident));
+                .entity(new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath(), incident, field));
         headers.forEach(builder::header);
         return builder.build();
     }

@@ -1,27 +1,30 @@
 package dwiseneuro.serve.batching;
 
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 /**
  * The batching metrics (names are a contract, see k8s/ dashboards and alerts):
- * dwiseneuro_batch_windows, dwiseneuro_queue_wait_seconds, dwiseneuro_batch_seconds{member},
- * dwiseneuro_queue_windows, dwiseneuro_windows_total, dwiseneuro_rejected_total{reason},
+ * dwiseneuro_batch_windows, dwiseneuro_queue_wait_seconds{priority}, dwiseneuro_batch_seconds{member},
+ * dwiseneuro_queue_windows{device,priority}, dwiseneuro_windows_total, dwiseneuro_windows_scheduled_total{priority},
+ * dwiseneuro_rejected_total{reason},
  * dwiseneuro_batch_splits_total.
  */
 final class BatchingMetrics {
 
     private final MeterRegistry registry;
     private final DistributionSummary batchWindows;
-    private final Timer queueWait;
+    private final Map<Priority, Timer> queueWait = new EnumMap<>(Priority.class);
     private final Timer batchTime;
     private final Counter windows;
     private final Counter splits;
@@ -40,10 +43,14 @@ final class BatchingMetrics {
                 .description("Windows per batch run on a device")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128, 256)
                 .register(registry);
-        queueWait = Timer.builder("dwiseneuro.queue.wait")
-                .description("Time a window waits in the queue before its batch runs")
-                .publishPercentileHistogram()
-                .register(registry);
+        for (Priority priority : Priority.values()) {
+            // Background windows wait by design; alerts and the autoscaler select priority="interactive".
+            queueWait.put(priority, Timer.builder("dwiseneuro.queue.wait")
+                    .description("Time a window waits in the queue before its batch runs, by priority")
+                    .tag("priority", priority.tag())
+                    .publishPercentileHistogram()
+                    .register(registry));
+        }
         batchTime = Timer.builder("dwiseneuro.batch")
                 .description("Device time per batch, all members (member=all) or one member")
                 .tag("member", "all")
@@ -60,15 +67,22 @@ final class BatchingMetrics {
         }
     }
 
-    void queueGauge(String device, Supplier<Number> pending) {
-        Gauge.builder("dwiseneuro.queue.windows", pending)
-                .description("Windows waiting in the device's queue")
-                .tag("device", device)
-                .register(registry);
+    /** The device's queue depth by priority, and the windows it handed to batches by priority. */
+    void queueMeters(String device, WindowQueue queue) {
+        for (Priority priority : Priority.values()) {
+            Gauge.builder("dwiseneuro.queue.windows", queue, q -> q.pending(priority))
+                    .description("Windows waiting in the device's queue, by priority")
+                    .tags("device", device, "priority", priority.tag())
+                    .register(registry);
+            FunctionCounter.builder("dwiseneuro.windows.scheduled", queue, q -> q.taken(priority))
+                    .description("Windows taken from the device's queue into a batch, by priority")
+                    .tags("device", device, "priority", priority.tag())
+                    .register(registry);
+        }
     }
 
-    void queueWait(long nanos) {
-        queueWait.record(nanos, TimeUnit.NANOSECONDS);
+    void queueWait(Priority priority, long nanos) {
+        queueWait.get(priority).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void memberBatch(String member, long nanos) {

@@ -23,6 +23,7 @@ public final class ClipJob {
     final WindowPlan plan;
     final long enqueuedNanos;
     final long deadlineNanos;
+    final Priority priority;
     final CompletableFuture<float[]> result = new CompletableFuture<>();
 
     /** Next window target to hand out; guarded by the queue's lock. */
@@ -39,6 +40,11 @@ public final class ClipJob {
 
     ClipJob(int mouse, int neurons, float[] stacked, int channels, int frames, int height, int width,
             WindowPlan plan, long deadlineNanos) {
+        this(mouse, neurons, stacked, channels, frames, height, width, plan, deadlineNanos, Priority.INTERACTIVE);
+    }
+
+    ClipJob(int mouse, int neurons, float[] stacked, int channels, int frames, int height, int width,
+            WindowPlan plan, long deadlineNanos, Priority priority) {
         this.mouse = mouse;
         this.neurons = neurons;
         this.stacked = stacked;
@@ -50,6 +56,7 @@ public final class ClipJob {
         this.nextEnd = plan.firstEnd();
         this.enqueuedNanos = System.nanoTime();
         this.deadlineNanos = deadlineNanos;
+        this.priority = priority;
     }
 
     int windows() {

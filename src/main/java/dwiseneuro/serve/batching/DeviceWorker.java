@@ -129,7 +129,7 @@ final class DeviceWorker implements Runnable {
     private void runBatch(List<Window> batch) {
         long start = System.nanoTime();
         for (Window window : batch) {
-            metrics.queueWait(start - window.job().enqueuedNanos);
+            metrics.queueWait(window.job().priority, start - window.job().enqueuedNanos);
         }
         // Rows by mouse, then by clip: every mouse and every clip is a contiguous range of the batch (readouts
         // and blends work on slices), and so are most clips in each half of a split.

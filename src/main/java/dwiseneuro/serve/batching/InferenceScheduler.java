@@ -78,12 +78,12 @@ public class InferenceScheduler {
             return t;
         });
         for (EnsembleReplica replica : ready.replicas()) {
-            WindowQueue queue = new WindowQueue(batching.queueCapacity());
+            WindowQueue queue = new WindowQueue(batching.queueCapacity(), batching.backgroundBatch().orElse(batching.maxBatch()));
             String device = replica.device().toString();
             DeviceWorker worker = new DeviceWorker(replica, queue, new DeviceWorker.Settings(batching.maxBatch(),
                     batching.maxDelay(), config.graphOptimizer(), completion, error -> ensemble.deviceFailed(device, error)),
                     metrics);
-            metrics.queueGauge(worker.deviceName(), queue::pending);
+            metrics.queueMeters(worker.deviceName(), queue);
             Thread thread = new Thread(worker, "device-worker-" + replica.device());
             thread.setDaemon(true);
             thread.start();
@@ -107,20 +107,32 @@ public class InferenceScheduler {
         return accepting;
     }
 
+    /** {@link #submit(Clip, Manifest.Mouse, Duration, Priority)} at interactive priority. */
+    public Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout) {
+        return submit(clip, mouse, timeout, Priority.INTERACTIVE);
+    }
+
     /**
      * Queues every window of {@code clip} for {@code mouse}; the future completes with the
      * (neurons x frames) ensemble mean in C order, or fails with {@link QueueFullException} (at once),
-     * {@link DeadlineExceededException} or {@link BatchFailedException}.
+     * {@link DeadlineExceededException} or {@link BatchFailedException}. Background clips are never
+     * refused with 429 and count neither against the queue's window capacity nor against its memory
+     * budget, so that they cannot make interactive requests be refused: their submitter bounds the
+     * windows and bytes it has in flight (experiments.jobs.JobContext). At shutdown their remaining
+     * windows fail with {@link NotAcceptingException} instead of being drained.
      */
-    public Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout) {
+    public Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout, Priority priority) {
         Manifest m = manifest;
         if (!accepting || m == null) {
-            metrics.rejected("shutting_down");
+            if (priority == Priority.INTERACTIVE) {
+                metrics.rejected("shutting_down");
+            }
             throw new NotAcceptingException("the service is not accepting work (starting or shutting down)");
         }
         Manifest.Input input = m.input();
         WindowPlan plan = m.frameStack().plan();
-        DeviceWorker worker = leastLoaded();
+        boolean background = priority == Priority.BACKGROUND;
+        DeviceWorker worker = leastLoaded(priority);
         if (clip.windows(plan) > worker.queue().capacity()) {
             throw new ClipException(413, "the clip has " + clip.windows(plan) + " windows, more than a device queue holds ("
                     + worker.queue().capacity() + "); send it in parts");
@@ -131,25 +143,26 @@ public class InferenceScheduler {
             throw new ClipException(413, "the clip's model input needs " + MemoryBudget.mib(bytes) + ", more than the queue "
                     + "may hold (dwiseneuro.batching.queue-memory: " + MemoryBudget.mib(memory.capacity()) + "); send it in parts");
         }
-        if (!memory.tryReserve(bytes)) {
+        if (!background && !memory.tryReserve(bytes)) {
             metrics.rejected("queue_full");
             throw new QueueFullException("the inference queue is full (" + MemoryBudget.mib(memory.used()) + " of "
                     + MemoryBudget.mib(memory.capacity()) + " of model input waiting; this clip needs "
                     + MemoryBudget.mib(bytes) + ")", retryAfterSeconds(worker));
         }
+        long reserved = background ? 0 : bytes;
         ClipJob job;
         try {
             float[] stacked = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(clip);
             job = new ClipJob(mouse.index(), mouse.neurons(), stacked, input.channels(), clip.frames(),
-                    input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos());
-            job.onRelease(() -> memory.release(bytes));
+                    input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos(), priority);
+            job.onRelease(() -> memory.release(reserved));
             worker.queue().offer(job, retryAfterSeconds(worker));
         } catch (QueueFullException e) {
-            memory.release(bytes);
+            memory.release(reserved);
             metrics.rejected("queue_full");
             throw e;
         } catch (RuntimeException | Error e) {
-            memory.release(bytes);
+            memory.release(reserved);
             throw e;
         }
         return new Submission(job.result, timeout, () -> {
@@ -217,8 +230,11 @@ public class InferenceScheduler {
     }
 
     /** The worker with the fewest windows waiting, among those whose device still works. */
-    private DeviceWorker leastLoaded() {
-        return workers.stream().filter(w -> !w.lost()).min(Comparator.comparingInt(w -> w.queue().pending()))
+    /** The working device with the fewest windows waiting (background work also counts those of its own priority). */
+    private DeviceWorker leastLoaded(Priority priority) {
+        boolean background = priority == Priority.BACKGROUND;
+        return workers.stream().filter(w -> !w.lost()).min(Comparator.comparingInt(
+                        w -> background ? w.queue().pending() + w.queue().backgroundPending() : w.queue().pending()))
                 .orElseThrow(() -> new NotAcceptingException("every device failed: "
                         + ensemble.problem() + "; the service must be restarted"));
     }
@@ -230,8 +246,9 @@ public class InferenceScheduler {
         return Math.max(1, (long) Math.ceil(worker.queue().pending() * secondsPerWindow));
     }
 
+    /** Windows waiting on every device, both priorities. */
     int queuedWindows() {
-        return workers.stream().mapToInt(w -> w.queue().pending()).sum();
+        return workers.stream().mapToInt(w -> w.queue().pending() + w.queue().backgroundPending()).sum();
     }
 
     /** Graceful shutdown: refuse new clips, let the workers finish what is queued. */

@@ -218,7 +218,7 @@ public final class NpyReader {
         return out;
     }
 
-    static String shapeText(int[] shape) {
+    public static String shapeText(int[] shape) {
         StringBuilder text = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             text.append(i == 0 ? "" : ", ").append(shape[i]);

@@ -26,6 +26,15 @@ class WindowQueueTest {
         return job(frames, Duration.ofMinutes(1).toNanos());
     }
 
+    private static ClipJob background(int frames) {
+        return new ClipJob(0, 3, new float[0], 5, frames, 64, 64, PLAN, System.nanoTime() + Duration.ofMinutes(1).toNanos(),
+                Priority.BACKGROUND);
+    }
+
+    private static List<ClipJob> jobs(List<Window> batch) {
+        return batch.stream().map(Window::job).toList();
+    }
+
     @Test
     void aLongClipDoesNotStarveShortOnes() throws InterruptedException {
         WindowQueue queue = new WindowQueue(10_000);
@@ -96,5 +105,93 @@ class WindowQueueTest {
         List<Window> batch = queue.take(3, Duration.ofSeconds(5), POLL, new ArrayList<>());
         late.join();
         assertEquals(3, batch.size());
+    }
+
+    @Test
+    void interactiveWindowsGoFirstRoundRobinAndBackgroundFillsTheRest() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(10_000);
+        ClipJob experimentA = background(130);  // 100 windows, queued before anything interactive
+        ClipJob experimentB = background(130);
+        queue.offer(experimentA, 1);
+        queue.offer(experimentB, 1);
+        ClipJob userA = job(33);                // 3 windows
+        ClipJob userB = job(32);                // 2 windows
+        queue.offer(userA, 1);
+        queue.offer(userB, 1);
+        assertEquals(5, queue.pending());
+        assertEquals(200, queue.backgroundPending());
+        List<ClipJob> dropped = new ArrayList<>();
+        List<Window> first = queue.take(8, NO_DELAY, POLL, dropped);
+        // Every interactive window first, round-robin across the two clips; background round-robin after them.
+        assertEquals(List.of(userA, userB, userA, userB, userA, experimentA, experimentB, experimentA), jobs(first));
+        assertEquals(0, queue.pending());
+        List<Window> second = queue.take(8, NO_DELAY, POLL, dropped);
+        assertTrue(second.stream().allMatch(w -> w.job().priority == Priority.BACKGROUND), "only background work is left");
+        // An interactive clip arriving now is taken first in the very next batch, ahead of 187 background windows.
+        ClipJob late = job(31);
+        queue.offer(late, 1);
+        List<Window> third = queue.take(8, NO_DELAY, POLL, dropped);
+        assertEquals(late, third.get(0).job());
+        assertEquals(1, third.stream().filter(w -> w.job() == late).count());
+        assertEquals(6, queue.taken(Priority.INTERACTIVE));
+        assertEquals(18, queue.taken(Priority.BACKGROUND));
+        assertEquals(200 - 18, queue.backgroundPending());
+        assertTrue(dropped.isEmpty());
+    }
+
+    @Test
+    void backgroundWindowsNeverCountAgainstTheInteractiveCapacity() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(100);
+        queue.offer(background(1030), 1);       // 1000 windows, ten times the capacity: accepted, never 429
+        assertEquals(0, queue.pending());
+        assertEquals(1000, queue.backgroundPending());
+        queue.offer(job(130), 1);               // 100 interactive windows still fit whole
+        assertEquals(100, queue.pending());
+        assertThrows(QueueFullException.class, () -> queue.offer(job(31), 1));
+        assertTrue(queue.take(32, NO_DELAY, POLL, new ArrayList<>()).stream().allMatch(w -> w.job().priority == Priority.INTERACTIVE));
+    }
+
+    @Test
+    void backgroundBatchBoundsTheBackgroundShareOfABatch() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(1000, 2);
+        queue.offer(background(130), 1);
+        queue.offer(job(32), 1);                // 2 interactive windows
+        List<Window> mixed = queue.take(8, NO_DELAY, POLL, new ArrayList<>());
+        assertEquals(4, mixed.size(), "2 interactive + at most 2 background");
+        assertEquals(2, mixed.stream().filter(w -> w.job().priority == Priority.BACKGROUND).count());
+        assertEquals(2, queue.take(8, NO_DELAY, POLL, new ArrayList<>()).size());
+    }
+
+    @Test
+    void aCancelledBackgroundClipLeavesTheQueueAtOnce() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(1000);
+        ClipJob cancelled = background(130);
+        ClipJob kept = background(40);
+        queue.offer(cancelled, 1);
+        queue.offer(kept, 1);
+        assertEquals(110, queue.backgroundPending());
+        cancelled.result.cancel(false);
+        List<ClipJob> dropped = new ArrayList<>();
+        List<Window> batch = queue.take(4, NO_DELAY, POLL, dropped);
+        assertEquals(List.of(cancelled), dropped);
+        assertTrue(batch.stream().allMatch(w -> w.job() == kept));
+        assertEquals(6, queue.backgroundPending());
+    }
+
+    @Test
+    void closingFailsBackgroundClipsButKeepsInteractiveOnes() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(1000);
+        ClipJob experiment = background(60);
+        ClipJob user = job(33);
+        queue.offer(experiment, 1);
+        queue.offer(user, 1);
+        queue.close();
+        assertTrue(experiment.result.isCompletedExceptionally());
+        assertThrows(NotAcceptingException.class, () -> queue.offer(job(31), 1));
+        List<ClipJob> dropped = new ArrayList<>();
+        List<Window> batch = queue.take(32, NO_DELAY, POLL, dropped);
+        assertEquals(List.of(experiment), dropped);
+        assertEquals(3, batch.size());
+        assertTrue(queue.isEmpty());
     }
 }

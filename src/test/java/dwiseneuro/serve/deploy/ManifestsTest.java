@@ -325,6 +325,15 @@ class ManifestsTest {
         r.one(PersistentVolumeClaim.class, "dwiseneuro-models");
         Map<String, String> env = serviceEnv(r);
         assertTrue(env.get("QUARKUS_HTTP_BODY_UPLOADS_DIRECTORY").startsWith("/tmp/"), "uploads must go to the writable /tmp");
+        // Experiment results outlive the pod: the results directory is on its own writable claim.
+        String results = env.get("DWISENEURO_EXPERIMENTS_RESULTS_DIR");
+        VolumeMount resultsMount = serve.getVolumeMounts().stream().filter(m -> results != null && results.startsWith(m.getMountPath() + "/"))
+                .findFirst().orElseThrow(() -> new AssertionError(overlay + ": DWISENEURO_EXPERIMENTS_RESULTS_DIR " + results
+                        + " is on no volume mount"));
+        assertNotEquals(Boolean.TRUE, resultsMount.getReadOnly(), "the results directory must be writable");
+        Volume rv = pod.getVolumes().stream().filter(v -> v.getName().equals(resultsMount.getName())).findFirst().orElseThrow();
+        assertEquals("dwiseneuro-experiment-results", rv.getPersistentVolumeClaim().getClaimName(), overlay + ": results volume");
+        r.one(PersistentVolumeClaim.class, "dwiseneuro-experiment-results");
         String models_dir = env.get("DWISENEURO_MODELS_DIR");
         assertTrue(r.gpu() ? models_dir.startsWith("/models/") : models_dir.equals("/opt/dwiseneuro/models/demo"),
                 overlay + " DWISENEURO_MODELS_DIR " + models_dir);

@@ -94,6 +94,10 @@ class MetricsExportedTest {
         assertSample(metrics, "dwiseneuro_batch_seconds_sum", "member=\"all\"", "device busy (member=\"all\")");
         assertSample(metrics, "dwiseneuro_batch_seconds_bucket", "member=\"(?!all\")[^\"]+\"", "per-member device time (member!=\"all\")");
         assertSample(metrics, "dwiseneuro_queue_windows", "device=\"[^\"]+\"", "queue depth by device");
+        assertSample(metrics, "dwiseneuro_queue_windows", "priority=\"interactive\"", "the autoscaler's interactive queue depth");
+        assertSample(metrics, "dwiseneuro_queue_wait_seconds_bucket", "priority=\"interactive\"", "the alert's and autoscaler's interactive queue wait");
+        assertSample(metrics, "dwiseneuro_windows_scheduled_total", "priority=\"background\"", "windows by priority");
+        assertSample(metrics, "dwiseneuro_experiment_jobs", "state=\"running\"", "jobs by state");
         assertSample(metrics, "dwiseneuro_rejected_total", "reason=\"queue_full\"", "rejections by reason");
         assertSample(metrics, "jvm_memory_used_bytes", "area=\"heap\"", "JVM memory by area");
         assertSample(metrics, "jvm_memory_committed_bytes", "area=\"heap\"", "heap committed");

@@ -1,0 +1,470 @@
+package dwiseneuro.serve.experiments.jobs;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dwiseneuro.serve.ServeConfig;
+import dwiseneuro.serve.batching.BatchFailedException;
+import dwiseneuro.serve.batching.DeadlineExceededException;
+import dwiseneuro.serve.batching.InferenceScheduler;
+import dwiseneuro.serve.batching.NotAcceptingException;
+import dwiseneuro.serve.ensemble.Ensemble;
+import dwiseneuro.serve.ensemble.Manifest;
+import dwiseneuro.serve.experiments.Experiment;
+import dwiseneuro.serve.experiments.ExperimentResult;
+import dwiseneuro.serve.experiments.ExperimentType;
+import dwiseneuro.serve.experiments.SpecException;
+import dwiseneuro.serve.experiments.StimulusDownloads;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Runs experiments as jobs: validates a spec with its {@link ExperimentType}, admits the job within the
+ * limits (windows per job, jobs running and waiting), runs it on one of {@code concurrent-jobs} threads
+ * with a {@link JobContext}, and keeps every job's record and results in the results directory, from
+ * which they are read back at startup. A job cut by a shutdown (or found unfinished at startup, after a
+ * crash) is marked interrupted.
+ */
+@ApplicationScoped
+public class JobRunner {
+
+    private static final Logger LOG = Logger.getLogger(JobRunner.class);
+    private static final String BASE = "/v1/experiments/";
+    /** How long DELETE waits for a running job to stop, so that its answer usually says "cancelled". */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
+
+    private final ServeConfig.Experiments config;
+    private final Duration logInterval;
+    private final InferenceScheduler scheduler;
+    private final Ensemble ensemble;
+    private final Map<String, ExperimentType> types = new TreeMap<>();
+    private final JobStore store;
+    private final JobMetrics metrics;
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final Object admission = new Object();
+    private final Semaphore memoryKib;
+    private final int memoryKibTotal;
+    private final ThreadPoolExecutor runners;
+    private final ExecutorService completions;
+    private final ScheduledExecutorService ticker;
+    /** Why jobs cannot be taken (results directory unusable, starting, shutting down); null when they can. */
+    private volatile String unavailable = "the service is starting";
+
+    public JobRunner(ServeConfig config, InferenceScheduler scheduler, Ensemble ensemble, @Any Instance<ExperimentType> beans,
+                     ObjectMapper json, MeterRegistry registry) {
+        this.config = config.experiments();
+        this.logInterval = config.batching().logInterval();
+        this.scheduler = scheduler;
+        this.ensemble = ensemble;
+        for (ExperimentType type : beans) {
+            ExperimentType other = types.put(type.name(), type);
+            if (other != null) {
+                throw new IllegalStateException("two experiment types named '" + type.name() + "': "
+                        + other.getClass().getName() + " and " + type.getClass().getName());
+            }
+        }
+        this.store = new JobStore(this.config.resultsDir(), json);
+        long memory = this.config.memoryInFlight().map(size -> size.asLongValue())
+                .orElse(Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8));
+        this.memoryKibTotal = (int) Math.max(1, Math.min(Integer.MAX_VALUE, memory >> 10));
+        this.memoryKib = new Semaphore(memoryKibTotal);
+        int threads = Math.max(1, this.config.concurrentJobs());
+        this.runners = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                daemons("experiment-job"));
+        this.completions = Executors.newFixedThreadPool(2, daemons("experiment-completion"));
+        this.ticker = Executors.newSingleThreadScheduledExecutor(daemons("experiment-ticker"));
+        this.metrics = new JobMetrics(registry, jobs::values, types.keySet());
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        int interrupted = 0;
+        try {
+            store.open();
+            for (JobRecord saved : store.load()) {
+                Job job = new Job(saved);
+                if (!saved.state().finished()) {
+                    job.end(JobState.INTERRUPTED, "cut by a shutdown or crash of the service: it was " + saved.state().tag()
+                            + " when the service stopped");
+                    store.save(view(job, true));
+                    interrupted++;
+                }
+                jobs.put(job.id, job);
+            }
+        } catch (IOException | RuntimeException e) {
+            unavailable = "the results directory " + store.root() + " is not usable: " + e;
+            LOG.errorf("Experiments are unavailable: %s", unavailable);
+            return;
+        }
+        removeExpired();
+        long tick = logInterval.toMillis();
+        ticker.scheduleAtFixedRate(this::logProgress, tick, tick, TimeUnit.MILLISECONDS);
+        long sweep = Math.max(60_000, Math.min(config.retention().toMillis() / 10, Duration.ofHours(1).toMillis()));
+        ticker.scheduleAtFixedRate(this::removeExpired, sweep, sweep, TimeUnit.MILLISECONDS);
+        unavailable = null;
+        LOG.infof("Experiments: types %s; %d jobs read back from %s (%d marked interrupted); at most %d running and %d "
+                + "waiting, %d windows per job, %d windows in flight per job, kept %s", types.keySet(), jobs.size(),
+                store.root(), interrupted, config.concurrentJobs(), config.queuedJobs(), config.maxWindows(),
+                config.windowsInFlight(), config.retention());
+    }
+
+    /** Before the device queues close: every job still queued or running ends as interrupted. */
+    void onStop(@Observes ShutdownEvent event) {
+        unavailable = "the service is shutting down";
+        List<Job> cut = new java.util.ArrayList<>();
+        for (Job job : jobs.values()) {
+            if (job.stop(JobState.INTERRUPTED)) {
+                cut.add(job);
+                JobContext context = job.context;
+                if (context != null) {
+                    context.cancelInFlight();
+                }
+            }
+        }
+        runners.shutdownNow();
+        try {
+            if (!runners.awaitTermination(SHUTDOWN_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("An experiment did not stop within " + SHUTDOWN_WAIT + "; its job is marked interrupted anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Job job : cut) {
+            job.end(JobState.INTERRUPTED, "the service shut down while the job was running");
+            saveQuietly(job);
+        }
+        ticker.shutdownNow();
+        completions.shutdownNow();
+        if (!cut.isEmpty()) {
+            LOG.infof("Shutdown: %d experiment job(s) marked interrupted", cut.size());
+        }
+    }
+
+    /** The experiment types this service runs, by name. */
+    public Set<String> types() {
+        return types.keySet();
+    }
+
+    /**
+     * Validates {@code spec} for {@code mouse} and queues the job. Throws {@link SpecException} (422) for a bad
+     * spec, {@link JobException} 422 beyond the windows per job, 429 beyond the jobs running and waiting,
+     * 503 when jobs cannot be taken.
+     */
+    public JobRecord submit(Manifest manifest, Manifest.Mouse mouse, JsonNode spec) {
+        String why = unavailable;
+        if (why != null) {
+            throw new JobException(503, "experiments are unavailable: " + why, 10);
+        }
+        Experiment experiment = type(spec).parse(spec, manifest, mouse);
+        if (experiment.totalWindows() > config.maxWindows()) {
+            throw new JobException(422, "the experiment needs " + experiment.totalWindows() + " windows, more than the "
+                    + config.maxWindows() + " this service runs per job (dwiseneuro.experiments.max-windows): ask for "
+                    + "fewer or shorter stimuli, or split it into several jobs");
+        }
+        Job job;
+        synchronized (admission) {
+            long active = jobs.values().stream().filter(j -> !j.state().finished()).count();
+            int limit = config.concurrentJobs() + config.queuedJobs();
+            if (active >= limit) {
+                throw new JobException(429, "too many experiment jobs: " + active + " running or waiting, the most this "
+                        + "service takes (dwiseneuro.experiments.concurrent-jobs " + config.concurrentJobs()
+                        + " + queued-jobs " + config.queuedJobs() + ")", retryAfterSeconds());
+            }
+            job = new Job(UUID.randomUUID().toString(), mouse.id(), spec, experiment, Instant.now());
+            jobs.put(job.id, job);
+            store.save(view(job, true));
+            runners.execute(() -> run(job, manifest, mouse));
+        }
+        LOG.infof("Experiment %s (%s, %s) queued: %d windows", job.id, job.type, job.mouse, job.windowsTotal);
+        return view(job, true);
+    }
+
+    private ExperimentType type(JsonNode spec) {
+        JsonNode name = spec == null ? null : spec.get("type");
+        if (name == null || !name.isTextual()) {
+            throw new SpecException("type", "required: a string naming the experiment, one of " + types.keySet());
+        }
+        ExperimentType type = types.get(name.asText());
+        if (type == null) {
+            throw new SpecException("type", "unknown experiment type '" + name.asText() + "'; this service runs "
+                    + types.keySet());
+        }
+        return type;
+    }
+
+    public JobRecord get(String id) {
+        return view(job(id), true);
+    }
+
+    /** Every job the service knows, newest first, without specs and logs. */
+    public List<JobRecord> list() {
+        return jobs.values().stream().sorted(Comparator.comparing((Job j) -> j.created).reversed())
+                .map(job -> view(job, false)).toList();
+    }
+
+    /**
+     * Cancels a queued or running job: its clips in flight fail and their windows leave the device queues.
+     * Waits a few seconds for a running experiment to stop, so that the answer usually says cancelled.
+     */
+    public JobRecord cancel(String id) throws InterruptedException {
+        Job job = job(id);
+        if (!job.stop(JobState.CANCELLED)) {
+            throw new JobException(409, "job " + id + " is already " + job.state().tag() + "; only a queued or running "
+                    + "job can be cancelled");
+        }
+        JobContext context = job.context;
+        if (context != null) {
+            context.cancelInFlight();
+        }
+        if (job.state().finished()) {
+            saveQuietly(job); // it was queued: it ended at once
+        }
+        long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+        while (!job.state().finished() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        LOG.infof("Experiment %s cancelled (%s)", id, job.state().tag());
+        return view(job, true);
+    }
+
+    public Path resultJson(String id) {
+        return store.resultJson(done(id).id).orElseThrow(() -> gone(id));
+    }
+
+    public Path resultNpz(String id) {
+        return store.resultNpz(done(id).id).orElseThrow(() -> gone(id));
+    }
+
+    public Path plot(String id, String name) {
+        Job job = done(id);
+        return store.plot(job.id, name).orElseThrow(() -> new JobException(404, "job " + id + " has no plot '" + name
+                + "'; its plots: " + Optional.ofNullable(job.record().plots()).orElse(List.of())));
+    }
+
+    /** The job's stimuli (rebuilt from its spec when the job was read back from disk). */
+    public StimulusDownloads stimuli(String id) {
+        Job job = job(id);
+        Experiment experiment = job.experiment;
+        if (experiment == null) {
+            ExperimentType type = types.get(job.type);
+            Manifest manifest = ensemble.manifest().orElse(null);
+            Manifest.Mouse mouse = ensemble.mouse(job.mouse).orElse(null);
+            if (type == null || manifest == null || mouse == null) {
+                throw new JobException(404, "the stimuli of job " + id + " cannot be rebuilt: this service has no "
+                        + (type == null ? "experiment type '" + job.type + "'" : "mouse '" + job.mouse + "'"));
+            }
+            experiment = type.parse(job.spec, manifest, mouse);
+            job.experiment = experiment;
+        }
+        if (!(experiment instanceof StimulusDownloads downloads)) {
+            throw new JobException(404, "experiments of type " + job.type + " offer no stimulus downloads");
+        }
+        return downloads;
+    }
+
+    private Job job(String id) {
+        Job job = id == null ? null : jobs.get(id);
+        if (job == null) {
+            throw new JobException(404, "no experiment job '" + id + "'; GET /v1/experiments lists the jobs (finished ones "
+                    + "are kept for " + config.retention() + ")");
+        }
+        return job;
+    }
+
+    private Job done(String id) {
+        Job job = job(id);
+        JobRecord record = job.record();
+        if (record.state() != JobState.DONE) {
+            String detail = switch (record.state()) {
+                case QUEUED -> "is queued";
+                case RUNNING -> String.format(java.util.Locale.ROOT, "is running (%.0f%% done)", 100 * record.progress());
+                default -> "ended " + record.state().tag() + (record.error() == null ? "" : ": " + record.error());
+            };
+            throw new JobException(409, "job " + id + " " + detail + "; its result is there once it is done");
+        }
+        return job;
+    }
+
+    private static JobException gone(String id) {
+        return new JobException(404, "the result files of job " + id + " are missing from the results directory");
+    }
+
+    private void run(Job job, Manifest manifest, Manifest.Mouse mouse) {
+        if (!job.start()) {
+            return; // cancelled or interrupted while it waited
+        }
+        JobContext context = new JobContext(job, manifest, mouse, scheduler, config.clipTimeout(), config.windowsInFlight(),
+                memoryKib, memoryKibTotal, completions);
+        job.context = context;
+        saveQuietly(job);
+        context.log("started: " + job.windowsTotal + " windows");
+        try {
+            ExperimentResult result = job.experiment.run(context);
+            context.checkCancelled();
+            job.plots(store.writeResult(job.id, result));
+            JobRecord record = job.record();
+            if (job.end(JobState.DONE, null)) {
+                context.log(String.format(java.util.Locale.ROOT, "done: %d windows in %.1f s (%.1f windows/s)",
+                        record.windowsDone(), job.runningSeconds(), record.windowsDone() / Math.max(1e-9, job.runningSeconds())));
+            }
+        } catch (Throwable error) {
+            ended(job, error);
+        } finally {
+            context.cancelInFlight();
+            saveQuietly(job);
+            metrics.finished(job);
+        }
+    }
+
+    /** Sorts out how a run that threw ended: stopped as asked, cut by the shutdown, or failed. */
+    private void ended(Job job, Throwable error) {
+        Throwable cause = unwrap(error);
+        JobState stopAs = job.stopAs();
+        if (stopAs != null) {
+            job.end(stopAs, stopAs == JobState.INTERRUPTED ? "the service shut down while the job was running" : null);
+        } else if (cause instanceof InterruptedException || cause instanceof NotAcceptingException) {
+            job.end(JobState.INTERRUPTED, "the service shut down while the job was running");
+        } else {
+            String why;
+            if (cause instanceof BatchFailedException e) {
+                why = "inference failed on the device (incident " + e.incident() + ")";
+            } else if (cause instanceof DeadlineExceededException) {
+                why = "a clip waited longer than dwiseneuro.experiments.clip-timeout (" + config.clipTimeout()
+                        + ") behind interactive work";
+            } else if (cause instanceof SpecException || cause instanceof CancellationException) {
+                why = cause.getMessage();
+            } else {
+                String incident = UUID.randomUUID().toString();
+                LOG.errorf(cause, "Experiment %s (%s) failed (incident %s)", job.id, job.type, incident);
+                why = "the experiment failed: " + cause.getClass().getSimpleName() + ": " + cause.getMessage()
+                        + " (incident " + incident + ")";
+            }
+            job.end(JobState.FAILED, why);
+        }
+        if (cause instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+        JobRecord record = job.record();
+        job.log(record.state().tag() + (record.error() == null ? "" : ": " + record.error()) + " after "
+                + record.windowsDone() + " of " + record.windowsTotal() + " windows");
+        LOG.infof("Experiment %s (%s, %s) %s after %d of %d windows%s", job.id, job.type, job.mouse, record.state().tag(),
+                record.windowsDone(), record.windowsTotal(), record.error() == null ? "" : ": " + record.error());
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** Seconds until the soonest running job likely ends (Retry-After of a 429), from the jobs' own rates. */
+    private long retryAfterSeconds() {
+        return jobs.values().stream().map(Job::record).filter(r -> r.secondsLeft() != null)
+                .mapToLong(r -> (long) Math.ceil(r.secondsLeft())).min().stream().map(s -> Math.max(1, s))
+                .findFirst().orElse(30);
+    }
+
+    /** The periodic progress line of every running job, with its rate; its record is saved with it. */
+    private void logProgress() {
+        for (Job job : jobs.values()) {
+            if (job.state() != JobState.RUNNING) {
+                continue;
+            }
+            JobRecord r = job.record();
+            String line = String.format(java.util.Locale.ROOT, "%d of %d windows (%.0f%%), %.1f windows/s, about %s left",
+                    r.windowsDone(), r.windowsTotal(), 100 * r.progress(), r.windowsPerSecond() == null ? 0.0 : r.windowsPerSecond(),
+                    r.secondsLeft() == null ? "?" : Math.round(r.secondsLeft()) + " s");
+            job.log(line);
+            LOG.infof("Experiment %s (%s, %s): %s", job.id, job.type, job.mouse, line);
+            saveQuietly(job);
+        }
+    }
+
+    /** Deletes finished jobs older than the retention period, with their results. */
+    private void removeExpired() {
+        Instant horizon = Instant.now().minus(config.retention());
+        for (Job job : jobs.values()) {
+            Instant finished = job.finishedAt();
+            if (job.state().finished() && finished != null && finished.isBefore(horizon)) {
+                try {
+                    store.delete(job.id);
+                    jobs.remove(job.id);
+                    LOG.infof("Experiment %s removed: finished %s, retention %s", job.id, finished, config.retention());
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("Could not remove experiment %s: %s", job.id, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void saveQuietly(Job job) {
+        try {
+            store.save(view(job, true));
+        } catch (RuntimeException e) {
+            LOG.errorf("Could not save experiment %s: %s", job.id, e.getMessage());
+        }
+    }
+
+    /** The job's record with its links; {@code detail} keeps the spec and the log. */
+    private JobRecord view(Job job, boolean detail) {
+        JobRecord record = job.record();
+        String self = BASE + job.id;
+        boolean done = record.state() == JobState.DONE;
+        Map<String, String> plots = null;
+        if (done && record.plots() != null && !record.plots().isEmpty()) {
+            plots = new LinkedHashMap<>();
+            for (String name : record.plots()) {
+                plots.put(name, self + "/plots/" + name);
+            }
+        }
+        JobRecord.Links links = new JobRecord.Links(self, done ? self + "/result" : null, done ? self + "/result.npz" : null,
+                plots, job.offersStimuli() ? self + "/stimuli" : null);
+        JobRecord linked = record.withLinks(links);
+        return detail ? linked : linked.summary();
+    }
+
+    private static ThreadFactory daemons(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}
