@@ -325,6 +325,9 @@ class ManifestsTest {
         r.one(PersistentVolumeClaim.class, "dwiseneuro-models");
         Map<String, String> env = serviceEnv(r);
         assertTrue(env.get("QUARKUS_HTTP_BODY_UPLOADS_DIRECTORY").startsWith("/tmp/"), "uploads must go to the writable /tmp");
+        // Exact float32 by default: no TF32 on the GPUs, and no opt-in (DWISENEURO_TF32=1) in the shipped overlays.
+        assertEquals("0", env.get("NVIDIA_TF32_OVERRIDE"), overlay + ": TF32 not turned off");
+        assertNull(env.get("DWISENEURO_TF32"), overlay + ": TF32 opted in");
         String models_dir = env.get("DWISENEURO_MODELS_DIR");
         assertTrue(r.gpu() ? models_dir.startsWith("/models/") : models_dir.equals("/opt/dwiseneuro/models/demo"),
                 overlay + " DWISENEURO_MODELS_DIR " + models_dir);
