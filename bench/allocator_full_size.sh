@@ -11,14 +11,7 @@ batches="${BATCHES:-1,4,8}"
 seconds="${SECONDS_PER_BATCH:-40}"
 mkdir -p bench/out bench/results
 model=bench/out/full-size.pt
-[[ -f "$model" ]] || /usr/bin/python3 - "$model" <<'PY'
-import sys
-sys.path[:0] = ["bench", "trainer"]
-import torch
-from gpu_throughput import build
-from dwiseneuro_trainer import configs
-build(configs.model_kwargs(configs.true_batch_001()), torch.device("cpu"), torch.float32).save(sys.argv[1])
-PY
+[[ -f "$model" ]] || /usr/bin/python3 bench/full_size.py member "$model"
 raw() { env "$@" java -cp 'target/quarkus-app/lib/main/*' bench/RawForward.java threads=2 seconds="$seconds" batches="$batches" "$model" 2>/dev/null | grep '^batch'; }
 fast="$(raw LD_PRELOAD="$tcmalloc")"
 slow="$(raw MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072)"

@@ -161,8 +161,7 @@ class ContainerRuntimeIT {
         if (root) {
             command.addAll(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"));
         }
-        command.add(entrypoint.get(0).equals("java") ? ChildProcess.java() : entrypoint.get(0));
-        entrypoint.subList(1, entrypoint.size()).forEach(a -> command.add(mapPaths(a, rootfs)));
+        entrypoint.forEach(a -> command.add(a.equals("java") ? ChildProcess.java() : mapPaths(a, rootfs)));
 
         Path log = scratch.resolve("service.log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(rootfs.resolve(workdir.substring(1)).toFile())
@@ -208,6 +207,9 @@ class ContainerRuntimeIT {
             assertEquals(mouse, body.path("mouse").asText());
             assertTrue(body.path("responses").isArray() && body.path("responses").size() == body.path("neurons").asInt());
 
+            // Started through bin/gpu-env (which execs java): exact float32, TF32 off.
+            assertTrue(List.of(Files.readString(Path.of("/proc/" + service.pid() + "/environ")).split("\0"))
+                    .contains("NVIDIA_TF32_OVERRIDE=0"), "the service runs without NVIDIA_TF32_OVERRIDE=0");
             // libtorch came from the pre-extracted, read-only cache.
             String maps = Files.readString(Path.of("/proc/" + service.pid() + "/maps"));
             assertTrue(maps.contains(rootfs.resolve("opt/djl-cache/pytorch").toString()) && maps.contains("libtorch_cpu.so"),

@@ -27,6 +27,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 
+import dwiseneuro.serve.testing.ChildProcess;
+
 /**
  * Lint of Dockerfile.jvm and Dockerfile.native by stated rules (hadolint is not packaged for Debian
  * and no Docker engine runs here): pinned base images, non-root USER in every image that runs
@@ -205,6 +207,12 @@ class DockerfileRulesTest {
         assertTrue(all(last, "RUN").stream().anyMatch(r -> r.args().contains("libtcmalloc-minimal4")),
                 name + ": tcmalloc not installed in the runtime stage");
         assertTrue(env.contains("DJL_CACHE_DIR=/opt/djl-cache"), name + ": DJL_CACHE_DIR");
+        // Exact float32 on GPUs (no TF32), with DWISENEURO_TF32=1 as the opt-in that bin/gpu-env honours.
+        assertTrue(env.contains("NVIDIA_TF32_OVERRIDE=0"), name + ": TF32 not turned off");
+        List<String> entrypoint = List.of(new ObjectMapper().readValue(all(last, "ENTRYPOINT").get(0).args(), String[].class));
+        assertEquals("/opt/dwiseneuro/bin/gpu-env", entrypoint.get(0), name + ": the service does not start through bin/gpu-env");
+        assertTrue(all(last, "COPY").stream().anyMatch(c -> c.args().equals("bin/gpu-env /opt/dwiseneuro/bin/gpu-env")),
+                name + ": bin/gpu-env not in the image");
         assertTrue(env.contains("QUARKUS_HTTP_BODY_UPLOADS_DIRECTORY=/tmp/"), name + ": uploads into the writable /tmp");
         assertTrue(env.contains("DWISENEURO_MODELS_DIR=/opt/dwiseneuro/models/demo"), name + ": demo ensemble as fallback");
         // The pre-extracted libtorch comes from the build stage.
@@ -248,7 +256,7 @@ class DockerfileRulesTest {
                 }
             }
         }
-        for (String needed : List.of("mvnw", "pom.xml", ".mvn/wrapper/maven-wrapper.properties", "deploy/DjlPreextract.java",
+        for (String needed : List.of("mvnw", "pom.xml", "bin/gpu-env", ".mvn/wrapper/maven-wrapper.properties", "deploy/DjlPreextract.java",
                 "src/main/resources/application.properties", "models/demo/manifest.json", "trainer/bin/trainer",
                 "trainer/dwiseneuro_trainer/__init__.py",
                 "src/main/resources/META-INF/native-image/dwiseneuro/dwiseneuro-serve/native-image.properties")) {
@@ -326,6 +334,33 @@ class DockerfileRulesTest {
             }
             return false;
         }
+    }
+
+    /**
+     * bin/gpu-env, the images' entrypoint and bin/serve's launcher: NVIDIA_TF32_OVERRIDE=0 by default,
+     * also where nothing set it; unset with DWISENEURO_TF32=1, also where the image's ENV set it to 0;
+     * anything else refused.
+     */
+    @Test
+    void gpuEnvTurnsTf32OffUnlessOptedIn() throws Exception {
+        Path script = Kustomize.ROOT.resolve("bin/gpu-env");
+        assertTrue(Files.isExecutable(script), script + " is not executable");
+        assertEquals("0", gpuEnv(script, Map.of()).output().strip());
+        assertEquals("0", gpuEnv(script, Map.of("DWISENEURO_TF32", "0", "NVIDIA_TF32_OVERRIDE", "1")).output().strip());
+        assertEquals("unset", gpuEnv(script, Map.of("DWISENEURO_TF32", "1", "NVIDIA_TF32_OVERRIDE", "0")).output().strip());
+        ChildProcess.Result refused = gpuEnv(script, Map.of("DWISENEURO_TF32", "yes"));
+        assertEquals(2, refused.status(), refused.output());
+        assertTrue(refused.output().contains("DWISENEURO_TF32 must be 0"), refused.output());
+        String serve = Files.readString(Kustomize.ROOT.resolve("bin/serve"));
+        assertTrue(serve.contains("exec \"$here/bin/gpu-env\" java"), "bin/serve does not start java through bin/gpu-env");
+    }
+
+    private static ChildProcess.Result gpuEnv(Path script, Map<String, String> env) throws Exception {
+        ProcessBuilder process = new ProcessBuilder(script.toString(), "sh", "-c", "echo ${NVIDIA_TF32_OVERRIDE-unset}");
+        process.environment().remove("NVIDIA_TF32_OVERRIDE");
+        process.environment().remove("DWISENEURO_TF32");
+        process.environment().putAll(env);
+        return ChildProcess.run(process, 20);
     }
 
     /** The HEALTHCHECK command (bash and /dev/tcp, no curl in the image) against a real HTTP server. */

@@ -334,6 +334,9 @@ class ManifestsTest {
         Volume rv = pod.getVolumes().stream().filter(v -> v.getName().equals(resultsMount.getName())).findFirst().orElseThrow();
         assertEquals("dwiseneuro-experiment-results", rv.getPersistentVolumeClaim().getClaimName(), overlay + ": results volume");
         r.one(PersistentVolumeClaim.class, "dwiseneuro-experiment-results");
+        // Exact float32 by default: no TF32 on the GPUs, and no opt-in (DWISENEURO_TF32=1) in the shipped overlays.
+        assertEquals("0", env.get("NVIDIA_TF32_OVERRIDE"), overlay + ": TF32 not turned off");
+        assertNull(env.get("DWISENEURO_TF32"), overlay + ": TF32 opted in");
         String models_dir = env.get("DWISENEURO_MODELS_DIR");
         assertTrue(r.gpu() ? models_dir.startsWith("/models/") : models_dir.equals("/opt/dwiseneuro/models/demo"),
                 overlay + " DWISENEURO_MODELS_DIR " + models_dir);
