@@ -144,14 +144,14 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
                     throw new MediaException(input.label() + " has parameters.binary_data_size but the request has no "
                             + BinaryTensors.HEADER + " header (the length of the JSON before the binary data)");
                 }
+                budget[0] -= input.count(); // before any arithmetic on a shape that may claim more than a long holds
+                if (budget[0] < 0) {
+                    throw new MediaException(413, "the inputs hold more values than this service accepts");
+                }
                 long bytes = input.count() * BinaryTensors.elementSize(input.label(), input.datatype());
                 if (bytes != input.binarySize()) {
                     throw new MediaException(input.label() + ": binary_data_size is " + input.binarySize() + " bytes, but shape "
                             + Arrays.toString(input.shape()) + " of " + input.datatype() + " is " + bytes + " bytes");
-                }
-                budget[0] -= input.count();
-                if (budget[0] < 0) {
-                    throw new MediaException(413, "the inputs hold more values than this service accepts");
                 }
                 data = BinaryTensors.read(in, input.label(), input.datatype(), (int) input.count());
                 binaryBytes += bytes;

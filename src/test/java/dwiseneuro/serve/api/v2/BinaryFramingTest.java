@@ -99,6 +99,13 @@ class BinaryFramingTest {
     }
 
     @Test
+    void aShapeOverTheLimitIs413BeforeAnythingIsAllocated() {
+        String json = EXAMPLE.formatted("FP32", "UINT8").replace("[ 2, 2 ]", "[ 2000000, 2000000, 2000000 ]");
+        MediaException e = assertThrows(MediaException.class, () -> read(json, DATA, json.length()));
+        assertEquals(413, e.status(), e.getMessage());
+    }
+
+    @Test
     void halfPrecisionIsDecoded() {
         // 1.0, -2.0, 65504 (largest half), 2^-24 (smallest subnormal), +Inf
         short[] halves = {0x3c00, (short) 0xc000, 0x7bff, 0x0001, 0x7c00};
