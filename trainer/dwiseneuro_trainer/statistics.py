@@ -89,7 +89,7 @@ class MouseStatistics:
 
     def mouse_entry(self) -> Dict[str, Any]:
         """The statistics keys of a mouse entry: per-row reductions, video mean, shapes found, and the
-        per-frame std as an array (export writes it to a side file)."""
+        per-frame std as a float32 tensor (export writes it to a side file)."""
         entry: Dict[str, Any] = {}
         std = self.per_row("responses", "std")
         if std is not None:
@@ -103,7 +103,8 @@ class MouseStatistics:
             entry["video_mean"] = video_mean
         frames = self.response_std_frames()
         if frames is not None:
-            entry[RESPONSE_STD_FRAMES] = frames
+            import torch  # a tensor, not a numpy array: checkpoints stay loadable with torch.load(weights_only=True)
+            entry[RESPONSE_STD_FRAMES] = torch.from_numpy(frames)
         if self.values:
             entry["statistics_shapes"] = self.shapes()
         return entry

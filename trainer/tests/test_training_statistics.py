@@ -50,7 +50,7 @@ def test_every_layout_is_read_and_reduced(layout):
         assert 0 < entry["video_mean"] < 255
         assert entry["statistics_shapes"] == shapes
         if name == "frames":
-            frames = entry[statistics.RESPONSE_STD_FRAMES]
+            frames = entry[statistics.RESPONSE_STD_FRAMES].numpy()
             assert frames.shape == (n, padded) and frames.dtype == np.float32
             assert np.array_equal(frames, std.astype(np.float32), equal_nan=True)
             assert np.isnan(frames[:, -1]).all()  # padded frames no trial reaches
@@ -115,6 +115,8 @@ def test_export_writes_the_per_frame_std_next_to_the_members(tmp_path, layout):
     fold.mkdir(parents=True)
     torch.save({"model_name": "MouseModel", "params": params, "nn_state_dict": model.state_dict(),
                 "mice": [m.metadata() for m in mice]}, fold / "model-000-0.100000.pth")
+    saved = torch.load(fold / "model-000-0.100000.pth")
+    assert isinstance(saved["mice"][0][statistics.RESPONSE_STD_FRAMES], torch.Tensor)  # not numpy: weights_only loads
     out = tmp_path / "models"
     manifest = ensemble.write_ensemble([tmp_path / "experiment" / "demo"], out, log=lambda m: None)
     written = json.loads((out / "manifest.json").read_text())
