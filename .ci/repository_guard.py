@@ -48,11 +48,13 @@ def surroundings(repository: str, anchors: List[str]) -> Optional[str]:
 
 
 def allowed_roots() -> List[str]:
-    """Where an installed Python and its packages live, even when they sit beside the repository, and
-    the import path the tests were started with (PYTHONPATH)."""
+    """Where an installed Python and its packages live, even when they sit beside the repository, the
+    import path the tests were started with (PYTHONPATH), the temporary and home folders (unless the
+    repository is inside them)."""
     roots = {sys.prefix, sys.exec_prefix, sys.base_prefix, *site.getsitepackages(), site.getusersitepackages()}
     roots.update(p for p in sysconfig.get_paths().values())
     roots.update(p for p in sys.path if p)
+    roots.update((tempfile.gettempdir(), str(Path.home())))  # pytest's tmp_path and caches, wherever they are
     return sorted(_real(r) for r in roots if r)
 
 

@@ -355,9 +355,12 @@ public class InferenceProtocolResource {
 
     /** 404 unless {@code name} is the served model and {@code version} one of the versions its metadata lists. */
     private void version(String name, String version) {
-        Manifest manifest = model(name, false);
+        Manifest manifest = ensemble.manifest().orElse(null); // still loading: the unversioned method answers
+        if (manifest != null && !manifest.name().equals(name)) {
+            throw new ProblemException(404, unknownModel(name, manifest));
+        }
         if (!VERSION.equals(version)) {
-            throw new ProblemException(404, "unknown version '" + version + "' of model '" + manifest.name()
+            throw new ProblemException(404, "unknown version '" + version + "' of model '" + name
                     + "'; its versions are [" + VERSION + "]");
         }
     }
