@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     p.add_argument("--mouse-ids", help="comma-separated mouse folder names (default mouse0, mouse1, ...)")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument("--none-trials", type=int, default=0, help="extra all-NaN trials of tier 'none'")
+    p.add_argument("--statistics", default="vector", choices=["vector", "column", "frames"],
+                   help="layout of meta/statistics: vector (N,) and a scalar video mean (default), column (N, 1) "
+                        "and per-pixel videos, frames (N, T) and (36, 64, T): per frame over trials")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(handler=synth)
 
@@ -100,14 +103,15 @@ def synth(args) -> int:
     summary = synth_module.generate(args.out, mice=args.mice, neurons=_ints(args.neurons),
                                     trials=_ints(args.trials), frames=args.frames, videos=args.videos,
                                     filters=args.filters, seed=args.seed, mouse_ids=_names(args.mouse_ids),
-                                    dtype=args.dtype, none_trials=args.none_trials)
+                                    dtype=args.dtype, none_trials=args.none_trials,
+                                    statistics=args.statistics)
     print(f"wrote {args.out}: {args.mice} mice, noise ceiling {summary['noise_ceiling']:.3f} "
           f"({args.out / synth_module.CEILING_FILE})")
     return 0
 
 
 def check_data(args) -> int:
-    from .data import DataError, read_dataset
+    from .data import DataError, read_dataset, training_report
     from .folds import assign_folds
     try:
         mice = read_dataset(args.data, mice=_names(args.mice), full=args.full)
@@ -116,6 +120,7 @@ def check_data(args) -> int:
     assign_folds(mice)
     for mouse in mice:
         counts = [sum(1 for t in mouse.trials if t.fold == k) for k in range(7)]
+        print(training_report(mouse))
         print(f"{mouse.id}: trials per fold {counts}")
     print("data OK")
     return 0

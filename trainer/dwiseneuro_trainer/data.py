@@ -2,7 +2,7 @@
 
     <root>/<mouse>/data/{videos,responses,behavior,pupil_center}/<trial>.npy
     <root>/<mouse>/meta/trials/tiers.npy, meta/neurons/{unit_ids,cell_motor_coordinates}.npy,
-    <root>/<mouse>/meta/statistics/<kind>/all/{min,max,mean,median,std}.npy
+    <root>/<mouse>/meta/statistics/<kind>/all/{min,max,mean,median,std}.npy  (any shape statistics.py reads)
 
 A dataset is checked up front: every problem stops with a `DataError` whose message names the file
 and what is wrong with it (missing, unreadable, wrong shape or dtype, arrays of one trial with different
@@ -19,13 +19,12 @@ import numpy as np
 
 from . import constants
 from .phash import length_without_nan, video_phash
+from .statistics import MouseStatistics, StatisticsError, read as read_statistics
 
 KNOWN_TIERS = ("train", "oracle", "live_test_main", "live_test_bonus", "final_test_main",
                "final_test_bonus", "none")
 LABELLED_TIERS = ("train", "oracle")
 TEST_TIERS = ("live_test_main", "live_test_bonus", "final_test_main", "final_test_bonus")
-STATISTICS_KINDS = ("videos", "responses", "behavior", "pupil_center")
-STATISTICS = ("min", "max", "mean", "median", "std")
 MIN_TRIAL_FRAMES = 5  # the video hash takes 5 frames; training windows need more (checked there)
 
 
@@ -83,7 +82,7 @@ class Mouse:
     padded_length: int
     frame_shape: Tuple[int, int]
     trials: List[Trial]
-    statistics: Dict[str, Dict[str, np.ndarray]] = field(default_factory=dict)
+    statistics: MouseStatistics = field(default_factory=MouseStatistics)
 
     def trials_where(self, folds: Optional[Sequence[int]] = None,
                      tiers: Optional[Sequence[str]] = None) -> List[Trial]:
@@ -97,16 +96,10 @@ class Mouse:
         return result
 
     def metadata(self) -> Dict[str, object]:
-        """What checkpoints (and so exported manifests) record about this mouse."""
+        """What checkpoints (and so exported manifests) record about this mouse: ids and the statistics
+        (one value per neuron or row, the video mean, the shapes found, a per-frame response std)."""
         entry: Dict[str, object] = {"id": self.id, "unit_ids": [int(u) for u in self.unit_ids]}
-        stats = self.statistics
-        if "std" in stats.get("responses", {}):
-            entry["response_std"] = [float(v) for v in np.ravel(stats["responses"]["std"])]
-        for kind in ("behavior", "pupil_center"):
-            if "mean" in stats.get(kind, {}):
-                entry[f"{kind}_mean"] = [float(v) for v in np.ravel(stats[kind]["mean"])]
-        entry["statistics"] = {kind: {name: np.asarray(value).tolist() for name, value in values.items()}
-                               for kind, values in stats.items() if kind != "responses"}
+        entry.update(self.statistics.mouse_entry())
         return entry
 
 
@@ -124,23 +117,6 @@ def read_tiers(path: Path) -> List[str]:
     if unknown:
         raise DataError(f"{path}: unknown tier names {unknown}; known: {list(KNOWN_TIERS)}")
     return values
-
-
-def read_statistics(folder: Path, num_neurons: int) -> Dict[str, Dict[str, np.ndarray]]:
-    """meta/statistics/<kind>/all/<stat>.npy; absent files are skipped, wrong shapes are errors."""
-    expected = {"responses": (num_neurons,), "behavior": (2,), "pupil_center": (2,)}
-    result: Dict[str, Dict[str, np.ndarray]] = {}
-    for kind in STATISTICS_KINDS:
-        for name in STATISTICS:
-            path = folder / "meta" / "statistics" / kind / "all" / f"{name}.npy"
-            if not path.is_file():
-                continue
-            value = load_npy(path, mmap=False)
-            _check_numeric(path, value)
-            if kind in expected and value.shape != expected[kind]:
-                raise DataError(f"{path}: expected shape {expected[kind]}, got {value.shape}")
-            result.setdefault(kind, {})[name] = value
-    return result
 
 
 def _test_trial_labelled(mouse_id: str, path: Path, length: int, cache: Optional["HashCache"] = None) -> bool:
@@ -217,7 +193,6 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
     if coordinates.shape != (num_neurons, 3):
         raise DataError(f"{coord_path}: expected shape ({num_neurons}, 3) to match unit_ids.npy, "
                         f"got {coordinates.shape}")
-    statistics = read_statistics(folder, num_neurons)
 
     # The mouse's video shape (frame size, padded length) is the one most of its videos have, so that
     # the message names the odd file out.
@@ -236,6 +211,10 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
     common = max(set(shapes), key=shapes.count)
     frame_shape: Tuple[int, int] = (int(common[0]), int(common[1]))
     padded_length = int(common[2])
+    try:
+        statistics = read_statistics(folder, num_neurons, frame_shape, lambda path: load_npy(path, mmap=False))
+    except StatisticsError as error:
+        raise DataError(str(error)) from error
     trials: List[Trial] = []
     for trial_id, tier in enumerate(tiers):
         if tier == "none":
@@ -275,6 +254,9 @@ def read_mouse(folder: Path, full: bool = False, hash_cache: Optional[HashCache]
             labelled = True
         elif tier in TEST_TIERS:
             labelled = _test_trial_labelled(mouse_id, paths["responses"], length, hash_cache)
+            if labelled and lengths["responses"] != length:  # fetched test-tier responses train like any
+                raise DataError(f"{paths['responses']}: {lengths['responses']} frames before the NaN padding, but "
+                                f"{paths['behavior']} has {length}: the arrays of trial {trial_id} do not line up")
         else:
             labelled = False
         trial = Trial(mouse=mouse_id, trial_id=trial_id, tier=tier, length=length, labelled=labelled,
@@ -329,6 +311,27 @@ def read_dataset(data_dir: Path, mice: Optional[Sequence[str]] = None, full: boo
         result.append(mouse)
         cache.save()
     return result
+
+
+def training_report(mouse: Mouse) -> str:
+    """One line for check-data: the trials training uses, by tier, and whether the test-tier responses of
+    an old Sensorium mouse (which the original trains on) are there."""
+    used = {tier: sum(1 for t in mouse.trials if t.labelled and t.tier == tier) for tier in KNOWN_TIERS}
+    tests = {tier: sum(1 for t in mouse.trials if t.tier == tier) for tier in TEST_TIERS}
+    line = (f"{mouse.id}: training uses {sum(used.values())} trials ("
+            + ", ".join(f"{tier} {n}" for tier, n in used.items() if n) + ")")
+    labelled, total = sum(used[t] for t in TEST_TIERS), sum(tests.values())
+    if mouse.id in constants.NEW_MICE:
+        return line + "; its test tiers are unlabelled, as in the competition"
+    if mouse.id in constants.OLD_MICE and labelled < total:
+        missing = ", ".join(f"{t} {tests[t] - used[t]}" for t in TEST_TIERS if tests[t] > used[t])
+        return (line + f"; test-tier responses MISSING for {total - labelled} of {total} trials ({missing}): the "
+                f"original trains on every tier of this mouse, and its folds differ without them. `trainer download "
+                f"--out DATA_DIR` fetches them from the deeplake hub when deeplake 3 is installed "
+                f"(`pip install 'deeplake<4'`)")
+    if mouse.id in constants.OLD_MICE:
+        return line + f"; test-tier responses present for all {total} test trials (every tier, as the original)"
+    return line + (f"; {labelled} of {total} test-tier trials have responses" if total else "")
 
 
 class TrialReader:

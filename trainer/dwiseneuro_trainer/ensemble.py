@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
-from . import checkpoints, constants
+from . import checkpoints, constants, statistics
 from .checkpoints import CheckpointError
 
 MANIFEST = "manifest.json"
@@ -149,7 +149,7 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                   "video_height": VIDEO_HEIGHT, "video_width": VIDEO_WIDTH,
                   "pad_fill_value": 0.0, "fps": constants.FPS},
         "frame_stack": stack,
-        "mice": [_mouse_entry(m) for m in mice],
+        "mice": [_mouse_entry(statistics.export_mouse(m, out_dir)) for m in mice],  # per-frame std: a side file
         "members": members,
     }
     _atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1) + "\n"))

@@ -17,6 +17,7 @@ of the test tiers (whose responses in the mouse folders are zeros, as in the rea
 DATA_DIR/_synth_truth/, outside the mouse folders.
 """
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
@@ -209,19 +210,39 @@ def _save(path: Path, array: np.ndarray) -> None:
     np.save(str(path), array)
 
 
-def _statistics(folder: Path, kind: str, values: np.ndarray, axis) -> None:
-    stats = {"min": np.nanmin(values, axis=axis), "max": np.nanmax(values, axis=axis),
-             "mean": np.nanmean(values, axis=axis), "median": np.nanmedian(values, axis=axis),
-             "std": np.nanstd(values, axis=axis)}
+STATISTICS_LAYOUTS = ("vector", "column", "frames")
+
+
+def _statistics(folder: Path, kind: str, trials: List[np.ndarray], layout: str) -> None:
+    """meta/statistics/<kind>/all/*.npy over `trials` (padded arrays, time last) in one of the layouts real
+    datasets may have: "vector" (N,) per neuron or row, a scalar for videos; "column" (N, 1), per pixel
+    (36, 64) for videos; "frames" (N, T) per frame over trials (NaN where no trial reaches), (36, 64, T)."""
+    if layout == "frames":
+        values, axis = np.stack(trials), 0
+    else:
+        values = np.concatenate([t[..., :np.flatnonzero(~np.isnan(t.reshape(-1, t.shape[-1])[0]))[-1] + 1]
+                                 for t in trials], axis=-1)
+        axis = (None if kind == "videos" else 1) if layout == "vector" else -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames past every trial's end
+        stats = {"min": np.nanmin(values, axis=axis), "max": np.nanmax(values, axis=axis),
+                 "mean": np.nanmean(values, axis=axis), "median": np.nanmedian(values, axis=axis),
+                 "std": np.nanstd(values, axis=axis)}
     for name, value in stats.items():
-        _save(folder / "meta" / "statistics" / kind / "all" / f"{name}.npy", np.asarray(value, dtype=np.float32))
+        value = np.asarray(value, dtype=np.float32)
+        if layout == "column" and kind != "videos":
+            value = value[:, None]
+        _save(folder / "meta" / "statistics" / kind / "all" / f"{name}.npy", value)
 
 
 def generate(out_dir: Path, mice: int = 2, neurons: Sequence[int] = (120,), trials: Sequence[int] = (60,),
              frames: int = 300, videos: Optional[int] = None, filters: int = 6, seed: int = 0,
              mouse_ids: Optional[Sequence[str]] = None, dtype: str = "float32", none_trials: int = 0,
-             log: Callable[[str], None] = print) -> Dict[str, object]:
-    """Write a dataset to `out_dir` and return what noise_ceiling.json holds."""
+             statistics: str = "vector", log: Callable[[str], None] = print) -> Dict[str, object]:
+    """Write a dataset to `out_dir` and return what noise_ceiling.json holds. `statistics` is the layout
+    of meta/statistics (see `_statistics`)."""
+    if statistics not in STATISTICS_LAYOUTS:
+        raise ValueError(f"--statistics {statistics}: one of {', '.join(STATISTICS_LAYOUTS)}")
     if frames < 31:
         raise ValueError("--frames must be at least 31 (one 16-frame window at step 2)")
     rng = np.random.default_rng(seed)
@@ -279,7 +300,7 @@ def generate(out_dir: Path, mice: int = 2, neurons: Sequence[int] = (120,), tria
         lengths = [v.shape[-1] for _, v, _ in plan if v is not None]
         padded = max(lengths) + 9 + 7 * m + int(rng.integers(0, 5))
 
-        all_rates, all_responses, all_behavior, all_pupil, all_videos = [], [], [], [], []
+        all_rates, all_responses, all_behavior, all_pupil, all_videos = [], [], [], [], []  # padded, as saved
         ceiling_rates, ceiling_samples = [], []
         for trial_id, (tier, video, z) in enumerate(plan):
             nan_block = lambda rows: np.full((rows, padded), np.nan, dtype=store_dtype)
@@ -297,10 +318,11 @@ def generate(out_dir: Path, mice: int = 2, neurons: Sequence[int] = (120,), tria
             padded_video = np.full((HEIGHT, WIDTH, padded), np.nan, dtype=store_dtype)
             padded_video[..., :length] = video
             _save(folder / "data" / "videos" / f"{trial_id}.npy", padded_video)
-            for kind, values in (("behavior", behavior), ("pupil_center", pupil)):
+            for kind, values, saved in (("behavior", behavior, all_behavior), ("pupil_center", pupil, all_pupil)):
                 block = nan_block(2)
                 block[:, :length] = values
                 _save(folder / "data" / kind / f"{trial_id}.npy", block)
+                saved.append(block)
             block = nan_block(neurons[m])
             labelled = tier in ("train", "oracle")
             block[:, :length] = sample if labelled else 0.0
@@ -312,10 +334,8 @@ def generate(out_dir: Path, mice: int = 2, neurons: Sequence[int] = (120,), tria
                 frames_scored = scored_frames(length)
                 ceiling_rates.append(rate[:, frames_scored])
                 ceiling_samples.append(sample[:, frames_scored])
-                all_responses.append(sample)
-            all_videos.append(video.reshape(-1))
-            all_behavior.append(behavior)
-            all_pupil.append(pupil)
+                all_responses.append(block)
+            all_videos.append(padded_video)
             all_rates.append(rate)
 
         _save(folder / "meta" / "trials" / "tiers.npy", np.array(tiers, dtype="<U16"))
@@ -324,10 +344,9 @@ def generate(out_dir: Path, mice: int = 2, neurons: Sequence[int] = (120,), tria
         coords = np.stack([rng.integers(-600, 600, neurons[m]), rng.integers(-600, 600, neurons[m]),
                            rng.integers(150, 450, neurons[m])], axis=1).astype(np.int64)
         _save(folder / "meta" / "neurons" / "cell_motor_coordinates.npy", coords)
-        _statistics(folder, "videos", np.concatenate(all_videos), axis=None)
-        _statistics(folder, "responses", np.concatenate(all_responses, axis=1), axis=1)
-        _statistics(folder, "behavior", np.concatenate(all_behavior, axis=1), axis=1)
-        _statistics(folder, "pupil_center", np.concatenate(all_pupil, axis=1), axis=1)
+        for kind, trials in (("videos", all_videos), ("responses", all_responses), ("behavior", all_behavior),
+                             ("pupil_center", all_pupil)):
+            _statistics(folder, kind, trials, statistics)
 
         per_neuron = neuron_correlations(np.concatenate(ceiling_rates, axis=1),
                                          np.concatenate(ceiling_samples, axis=1))

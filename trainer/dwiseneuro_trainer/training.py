@@ -392,7 +392,8 @@ class FoldTrainer:
 
     # ------------------------------------------------------------------ steps
     def _autocast(self):
-        return torch.autocast(device_type="cuda", enabled=True) if self.amp else nullcontext()
+        """Mixed precision for training steps only (amp is on only on CUDA, as in the original)."""
+        return torch.autocast(device_type=self.device.type, enabled=True) if self.amp else nullcontext()
 
     def _train_epoch(self, epoch: int) -> Dict[str, float]:
         self.train_set.set_epoch(epoch)
@@ -458,15 +459,16 @@ class FoldTrainer:
 
     @torch.no_grad()
     def validate(self) -> Dict[str, float]:
+        """Loss and correlation of the validation fold in float32, never under autocast: the original's
+        val_step runs without it, and the score names the checkpoints and decides what --keep best keeps."""
         module = self.ema.ema if self.ema is not None else self.model
         module.eval()
         metric = CorrelationAccumulator()
         total_loss, total_samples = 0.0, 0
         for batch in self.val_loader:
             inputs, targets, weights = to_device(batch, self.device)
-            with self._autocast():
-                predictions = module(inputs)
-                loss = self.loss_fn(predictions, targets, weights)
+            predictions = module(inputs)
+            loss = self.loss_fn(predictions, targets, weights)
             total_loss += float(loss) * inputs.shape[0]
             total_samples += inputs.shape[0]
             metric.update(predictions, targets, weights)

@@ -4,3 +4,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parents[2] / "trainer"))
+
+# Every test fails when it reads beside the repository (a fresh clone has nothing there): .ci/repository_guard.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / ".ci"))
+import repository_guard  # noqa: E402
+
+guard = repository_guard.load()
+no_reads_outside_the_repository = guard.no_reads_outside_the_repository
+pytest_sessionfinish = guard.pytest_sessionfinish

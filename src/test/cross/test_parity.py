@@ -1,9 +1,11 @@
 """Cross-language parity: the Java service over HTTP against the original predictor's own outputs
 (trainer/tests/fixtures/original-vectors, made with the original code) and against `trainer predict` on the same ensemble."""
 import io
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +35,6 @@ def responses(service: Service, mouse: str, files, accept: str) -> np.ndarray:
         array = np.load(io.BytesIO(body), allow_pickle=False)
         assert array.dtype == np.float32
         return array
-    import json
     document = json.loads(body)
     array = np.asarray(document["responses"], dtype=np.float32)
     assert document["mouse"] == mouse and array.shape == (document["neurons"], document["frames"])
@@ -82,6 +83,23 @@ def test_service_equals_the_original_predictor(original_service, mouse, accept, 
     error = relative_error(actual, expected)
     print(f"mouse{mouse} {accept} {suffix or 'plain'}: relative error {error:.2e}")
     assert error < TOLERANCE
+
+
+@pytest.mark.parametrize("mouse", [0, 2])
+def test_v2_binary_tensors_equal_the_original_predictor(original_ensemble, original_service, mouse):
+    """The standard-library client of docs/api-examples.md (docs/v2_binary_client.py): the .npy files' bytes
+    as binary inputs, the responses as a binary output of /v2/models/{name}/infer."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    import v2_binary_client
+    model = json.loads((original_ensemble / "manifest.json").read_text())["name"]
+    files = clip_files()
+    shape, values = v2_binary_client.infer(original_service.url(""), model, f"mouse{mouse}", files["video"],
+                                           files["behavior"], files["pupil_center"])
+    actual = np.asarray(values, dtype=np.float32).reshape(shape)
+    error = relative_error(actual, np.load(VECTORS / f"expected_ensemble_mouse{mouse}.npy"))
+    print(f"mouse{mouse} v2 binary: relative error {error:.2e}")
+    assert error < TOLERANCE
+    assert np.array_equal(actual, responses(original_service, f"mouse{mouse}", files, "application/x-npy"))
 
 
 @pytest.mark.parametrize("mouse", [0, 1, 2])

@@ -122,7 +122,7 @@ public class MiceResource {
                     schema = @Schema(type = SchemaType.INTEGER, format = "int64"))
             @HeaderParam("X-Request-Timeout-Ms") String timeoutHeader,
             @Parameter(description = "Divide each neuron's responses by its response std from the training data, floored "
-                    + "at 0.01 x the mean std: the Sensorium competition's normalisation. Needs 'response_std' in the "
+                    + "at 0.01 x the mean std: the Sensorium competition's normalisation. Needs 'response_std' (or a per-frame 'response_std_file') in the "
                     + "manifest (422 otherwise)", example = "false")
             @QueryParam("normalize") boolean normalize,
             @Parameter(description = "Return only frames START:END of the clip (0-based, END exclusive; either may be "
@@ -141,7 +141,7 @@ public class MiceResource {
         UploadParts.check(headers.getMediaType(), form, PARTS);
         ClipDecoder.Decoded decoded = readClip(upload, manifest, mouse);
         Clip clip = decoded.clip();
-        int[] bounds = selection.bounds(clip.frames());
+        int[] bounds = selection.bounds(clip.frames(), mouse);
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
         request.response().closeHandler(ignored -> submission.cancel().run());
         return submission.thenAnswer(values -> {

@@ -25,7 +25,7 @@ import io.vertx.ext.web.RoutingContext;
 @ApplicationScoped
 public class QueueAdmissionFilter {
 
-    private static final Pattern INFERENCE = Pattern.compile("/v1/mice/[^/]+/responses|/v2/models/[^/]+/infer");
+    private static final Pattern INFERENCE = Pattern.compile("/v1/mice/[^/]+/responses|/v2/models/[^/]+(/versions/[^/]+)?/infer");
 
     private final InferenceScheduler scheduler;
     private final ObjectMapper json;

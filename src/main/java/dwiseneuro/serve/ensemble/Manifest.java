@@ -3,6 +3,7 @@ package dwiseneuro.serve.ensemble;
 import java.util.List;
 import java.util.Map;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -24,6 +25,11 @@ public record Manifest(
     public static final String FORMAT = "dwiseneuro-ensemble";
     public static final int VERSION = 1;
 
+    /** This manifest with other mouse entries (ManifestReader's, with their side files read). */
+    public Manifest withMice(List<Mouse> newMice) {
+        return new Manifest(format, version, name, architecture, input, frameStack, newMice, members);
+    }
+
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Input(int channels, int height, int width,
                         @JsonProperty("video_height") int videoHeight,
@@ -42,18 +48,35 @@ public record Manifest(
     /**
      * A mouse (readout). The statistics are optional (the trainer writes them from the dataset):
      * {@code behavior_mean} and {@code pupil_center_mean} (2 values each) stand in for traces a request
-     * omits; {@code response_std} (one per neuron) is the divisor of the competition's normalisation.
+     * omits; {@code response_std} (one per neuron) is the divisor of the competition's normalisation, and
+     * {@code response_std_file} names a float32 .npy (neurons, frames) in the folder with the per-frame std
+     * when the dataset has one (then that is the divisor, as the original's ResponseNormalizer uses it);
+     * {@code video_mean} is the training videos' mean luminance (0..255). {@code responseStdFrames} is that
+     * file's content, read by {@link ManifestReader}.
      */
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Mouse(String id, int index, int neurons,
                         @JsonProperty("unit_ids") List<Long> unitIds,
                         @JsonProperty("behavior_mean") List<Double> behaviorMean,
                         @JsonProperty("pupil_center_mean") List<Double> pupilCenterMean,
-                        @JsonProperty("response_std") List<Double> responseStd) {
+                        @JsonProperty("response_std") List<Double> responseStd,
+                        @JsonProperty("response_std_file") String responseStdFile,
+                        @JsonProperty("video_mean") Double videoMean,
+                        @JsonIgnore PerFrameStd responseStdFrames) {
 
         public Mouse(String id, int index, int neurons, List<Long> unitIds) {
-            this(id, index, neurons, unitIds, null, null, null);
+            this(id, index, neurons, unitIds, null, null, null, null, null, null);
         }
+
+        /** This mouse with the per-frame response std read from its {@code response_std_file}. */
+        public Mouse withResponseStdFrames(PerFrameStd std) {
+            return new Mouse(id, index, neurons, unitIds, behaviorMean, pupilCenterMean, responseStd, responseStdFile,
+                    videoMean, std);
+        }
+    }
+
+    /** A per-frame response std, neurons x frames in C order (NaN where the dataset had no value). */
+    public record PerFrameStd(int neurons, int frames, float[] values) {
     }
 
     /**

@@ -6,11 +6,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.openlca.npy.Npy;
+import org.openlca.npy.NpyArray;
 
 /** Reads and checks an ensemble folder's manifest and member files before anything is loaded. */
 public final class ManifestReader {
@@ -32,7 +38,51 @@ public final class ManifestReader {
             throw new EnsembleException(path + ": unreadable manifest (" + e.getMessage() + ")", e);
         }
         check(manifest, path);
-        return manifest;
+        return withPerFrameStd(manifest, folder);
+    }
+
+    /** The manifest with each mouse's {@code response_std_file} read and checked: float32-readable (neurons, frames). */
+    private static Manifest withPerFrameStd(Manifest manifest, Path folder) {
+        if (manifest.mice().stream().allMatch(m -> m.responseStdFile() == null)) {
+            return manifest;
+        }
+        List<Manifest.Mouse> mice = new ArrayList<>();
+        for (Manifest.Mouse mouse : manifest.mice()) {
+            String name = mouse.responseStdFile();
+            if (name == null) {
+                mice.add(mouse);
+                continue;
+            }
+            Path file = folder.resolve(name);
+            if (!plainName(name) || !Files.isRegularFile(file)) {
+                throw new EnsembleException(file + ": mouse " + mouse.id() + ": 'response_std_file' must name a .npy file "
+                        + "in the ensemble folder");
+            }
+            NpyArray<?> std;
+            try {
+                std = Npy.read(file.toFile());
+            } catch (RuntimeException e) {
+                throw new EnsembleException(file + ": mouse " + mouse.id() + ": unreadable response std (" + e.getMessage() + ")");
+            }
+            int[] shape = std.shape();
+            if (!std.isFloatArray() || !std.hasRowOrder() || shape.length != 2 || shape[0] != mouse.neurons() || shape[1] < 1) {
+                throw new EnsembleException(file + ": mouse " + mouse.id() + ": the per-frame response std must be float32 "
+                        + "(C order) of shape (" + mouse.neurons() + ", frames), got " + std.dataType() + " "
+                        + Arrays.toString(shape));
+            }
+            float[] values = std.asFloatArray().data();
+            for (float v : values) {
+                if (v < 0 || Float.isInfinite(v)) {
+                    throw new EnsembleException(file + ": mouse " + mouse.id() + ": a response std of " + v);
+                }
+            }
+            mice.add(mouse.withResponseStdFrames(new Manifest.PerFrameStd(shape[0], shape[1], values)));
+        }
+        return manifest.withMice(mice);
+    }
+
+    private static boolean plainName(String name) {
+        return !name.isBlank() && !name.contains("/") && !name.contains("\\") && !name.equals("..") && !name.equals(".");
     }
 
     private static void check(Manifest manifest, Path path) {
@@ -62,6 +112,10 @@ public final class ManifestReader {
             checkStatistic(path, mouse, "behavior_mean", mouse.behaviorMean(), 2);
             checkStatistic(path, mouse, "pupil_center_mean", mouse.pupilCenterMean(), 2);
             checkStatistic(path, mouse, "response_std", mouse.responseStd(), mouse.neurons());
+            if (mouse.videoMean() != null && !(mouse.videoMean() >= 0 && mouse.videoMean() <= 255)) {
+                throw new EnsembleException(path + ": mouse " + mouse.id() + ": 'video_mean' must be a luminance in 0..255, got "
+                        + mouse.videoMean());
+            }
         }
         for (Manifest.MemberEntry member : manifest.members()) {
             if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
@@ -97,7 +151,7 @@ public final class ManifestReader {
     }
 
     /** An optional per-mouse statistic must have {@code size} finite values when present. */
-    private static void checkStatistic(Path path, Manifest.Mouse mouse, String key, java.util.List<Double> values, int size) {
+    private static void checkStatistic(Path path, Manifest.Mouse mouse, String key, List<Double> values, int size) {
         if (values == null) {
             return;
         }

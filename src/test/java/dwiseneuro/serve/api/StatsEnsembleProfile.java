@@ -15,7 +15,8 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 
 /**
  * The demo ensemble with the optional per-mouse statistics a trained manifest carries, for mouse 1 only:
- * unit_ids, behavior_mean, pupil_center_mean and response_std (two of them tiny, below the 1% floor).
+ * unit_ids, behavior_mean, pupil_center_mean and response_std (two of them tiny, below the 1% floor), and
+ * the same std per frame in a response_std_file of STD_FRAMES frames.
  * Mouse 2 has none, to test the refusals. Written to target/ensemble-with-stats at test start.
  */
 public class StatsEnsembleProfile implements QuarkusTestProfile {
@@ -24,6 +25,8 @@ public class StatsEnsembleProfile implements QuarkusTestProfile {
     public static final double[] BEHAVIOR_MEAN = {0.25, 1.5};
     public static final double[] PUPIL_CENTER_MEAN = {-3.0, 2.0};
     public static final int NEURONS = 37;
+    public static final int STD_FRAMES = 40;
+    static final String STD_FILE = "response_std-mouse0.npy";
 
     public static double responseStd(int neuron) {
         return neuron == 3 ? 0.0 : neuron == 7 ? 1e-5 : 0.5 + 0.1 * neuron;
@@ -53,6 +56,15 @@ public class StatsEnsembleProfile implements QuarkusTestProfile {
                 units.add(1000 + n);
                 std.add(responseStd(n));
             }
+            // The per-frame std the trainer writes when the dataset's std is (neurons, frames): here each neuron's
+            // response_std in every one of STD_FRAMES frames, so normalisation gives the same numbers as with
+            // response_std alone, and a clip longer than STD_FRAMES shows that normalize=true uses this file.
+            float[] perFrame = new float[NEURONS * STD_FRAMES];
+            for (int n = 0; n < NEURONS; n++) {
+                java.util.Arrays.fill(perFrame, n * STD_FRAMES, (n + 1) * STD_FRAMES, (float) responseStd(n));
+            }
+            Files.write(DIR.resolve(STD_FILE), dwiseneuro.serve.media.NpyWriter.float32(perFrame, NEURONS, STD_FRAMES));
+            mouse.put("response_std_file", STD_FILE);
             mouse.putArray("behavior_mean").add(BEHAVIOR_MEAN[0]).add(BEHAVIOR_MEAN[1]);
             mouse.putArray("pupil_center_mean").add(PUPIL_CENTER_MEAN[0]).add(PUPIL_CENTER_MEAN[1]);
             json.writerWithDefaultPrettyPrinter().writeValue(DIR.resolve("manifest.json").toFile(), manifest);

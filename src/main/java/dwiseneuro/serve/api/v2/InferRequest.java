@@ -2,11 +2,14 @@ package dwiseneuro.serve.api.v2;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -22,8 +25,12 @@ import dwiseneuro.serve.media.NpyArray;
  * An Open Inference Protocol v2 inference request, read as a stream: the tensors' data go straight into
  * float arrays (nested or flat, row-major), never into a JSON tree, and no more values are read than
  * the limit allows. NaN may be written as {@code NaN} (as Python's json module does) or {@code null}.
+ * With the binary tensor data extension ({@link BinaryTensors}) the JSON is the body's first
+ * {@code Inference-Header-Content-Length} bytes and an input with {@code parameters.binary_data_size}
+ * has its values in the bytes after it.
  */
-public record InferRequest(String id, Map<String, JsonNode> parameters, Map<String, Tensor> inputs, List<String> outputs) {
+public record InferRequest(String id, Map<String, JsonNode> parameters, Map<String, Tensor> inputs,
+                           List<RequestedOutput> outputs) {
 
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
@@ -37,17 +44,46 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
         }
     }
 
-    /** Reads a request; {@code maxValues} bounds the values of all inputs together (413 above). */
+    /** An output the client asked for; {@code binaryData} null when it did not say. */
+    public record RequestedOutput(String name, Boolean binaryData) {
+    }
+
+    /** Whether an output goes back as binary data: its own binary_data, else the request's binary_data_output. */
+    public boolean binary(RequestedOutput output) {
+        if (output != null && output.binaryData() != null) {
+            return output.binaryData();
+        }
+        JsonNode all = parameters.get("binary_data_output");
+        if (all != null && !all.isNull() && !all.isBoolean()) {
+            throw new MediaException("the request parameter 'binary_data_output' must be true or false");
+        }
+        return all != null && all.asBoolean(false);
+    }
+
+    /** An input as parsed from the JSON, before binary data (if any) is read. */
+    private record Parsed(String name, String label, int[] shape, String datatype, float[] data, long count, Long binarySize) {
+    }
+
+    /** Reads a JSON-only request; {@code maxValues} bounds the values of all inputs together (413 above). */
     public static InferRequest read(InputStream in, long maxValues) {
-        try (JsonParser p = FACTORY.createParser(in)) {
+        return read(in, null, maxValues);
+    }
+
+    /**
+     * Reads a request whose JSON is the first {@code headerLength} bytes (the whole body when null),
+     * followed by the binary data of the inputs that have {@code parameters.binary_data_size}.
+     */
+    public static InferRequest read(InputStream in, Long headerLength, long maxValues) {
+        Bounded json = headerLength == null ? null : new Bounded(in, headerLength);
+        long[] budget = {maxValues};
+        String id = null;
+        Map<String, JsonNode> parameters = Map.of();
+        List<Parsed> inputs = null;
+        List<RequestedOutput> outputs = null;
+        try (JsonParser p = FACTORY.createParser(json == null ? in : json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new MediaException("the inference request must be a JSON object");
             }
-            String id = null;
-            Map<String, JsonNode> parameters = Map.of();
-            Map<String, Tensor> inputs = null;
-            List<String> outputs = null;
-            long[] budget = {maxValues};
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -64,14 +100,72 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
                     default -> p.skipChildren();
                 }
             }
-            if (inputs == null) {
-                throw new MediaException("the inference request has no 'inputs'");
+            if (json != null && p.nextToken() != null) {
+                throw new MediaException("the first " + headerLength + " bytes (" + BinaryTensors.HEADER
+                        + ") hold more than the JSON object");
             }
-            return new InferRequest(id, parameters, inputs, outputs);
-        } catch (IOException e) {
-            throw new MediaException("the inference request is not valid JSON ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        } catch (IOException | MediaException e) {
+            if (json != null && json.drainedEarly()) {
+                throw pastTheBody(headerLength, json.count);
+            }
+            if (e instanceof MediaException media) {
+                throw media;
+            }
+            String why = e.getMessage().lines().findFirst().orElse("");
+            throw new MediaException(json == null ? "the inference request is not valid JSON (" + why + ")"
+                    : "the first " + headerLength + " bytes (" + BinaryTensors.HEADER + ") are not a JSON object (" + why + ")");
         }
+        if (json != null && json.endedEarly()) {
+            throw pastTheBody(headerLength, json.count);
+        }
+        if (inputs == null) {
+            throw new MediaException("the inference request has no 'inputs'");
+        }
+        try {
+            return new InferRequest(id, parameters, binaryData(in, json != null, inputs, budget), outputs);
+        } catch (IOException e) {
+            throw new MediaException("the request body could not be read (" + e.getMessage() + ")");
+        }
+    }
+
+    private static MediaException pastTheBody(long headerLength, long body) {
+        return new MediaException(BinaryTensors.HEADER + " is " + headerLength + " bytes but the body has only " + body);
+    }
+
+    /** The inputs with their binary data read from after the JSON, in the order of the JSON; nothing may follow. */
+    private static Map<String, Tensor> binaryData(InputStream in, boolean binaryBody, List<Parsed> inputs, long[] budget)
+            throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        long binaryBytes = 0;
+        for (Parsed input : inputs) {
+            float[] data = input.data();
+            if (input.binarySize() != null) {
+                if (!binaryBody) {
+                    throw new MediaException(input.label() + " has parameters.binary_data_size but the request has no "
+                            + BinaryTensors.HEADER + " header (the length of the JSON before the binary data)");
+                }
+                budget[0] -= input.count(); // before any arithmetic on a shape that may claim more than a long holds
+                if (budget[0] < 0) {
+                    throw new MediaException(413, "the inputs hold more values than this service accepts");
+                }
+                long bytes = input.count() * BinaryTensors.elementSize(input.label(), input.datatype());
+                if (bytes != input.binarySize()) {
+                    throw new MediaException(input.label() + ": binary_data_size is " + input.binarySize() + " bytes, but shape "
+                            + Arrays.toString(input.shape()) + " of " + input.datatype() + " is " + bytes + " bytes");
+                }
+                data = BinaryTensors.read(in, input.label(), input.datatype(), (int) input.count());
+                binaryBytes += bytes;
+            }
+            out.put(input.name(), new Tensor(input.name(), input.shape(), input.datatype(), data));
+        }
+        if (binaryBody) {
+            long extra = in.transferTo(OutputStream.nullOutputStream());
+            if (extra > 0) {
+                throw new MediaException(extra + " bytes follow the binary tensor data (the inputs' binary_data_size add up to "
+                        + binaryBytes + " bytes after the " + BinaryTensors.HEADER + " bytes of JSON)");
+            }
+        }
+        return out;
     }
 
     private static Map<String, JsonNode> parameters(JsonNode node, String where) {
@@ -86,25 +180,37 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
         return out;
     }
 
-    private static List<String> outputs(JsonNode node) {
+    private static List<RequestedOutput> outputs(JsonNode node) {
+        String expected = "'outputs' must be an array of {\"name\": ..., \"parameters\": {\"binary_data\": true|false}} objects";
         if (!node.isArray()) {
-            throw new MediaException("'outputs' must be an array of {\"name\": ...} objects");
+            throw new MediaException(expected);
         }
-        List<String> names = new ArrayList<>();
+        List<RequestedOutput> outputs = new ArrayList<>();
         for (JsonNode output : node) {
             if (!output.isObject() || !output.path("name").isTextual()) {
-                throw new MediaException("'outputs' must be an array of {\"name\": ...} objects");
+                throw new MediaException(expected);
             }
-            names.add(output.get("name").asText());
+            String name = output.get("name").asText();
+            Map<String, JsonNode> parameters = parameters(output.get("parameters"), "parameters of output '" + name + "'");
+            JsonNode binary = parameters.get("binary_data");
+            if (binary != null && !binary.isNull() && !binary.isBoolean()) {
+                throw new MediaException("output '" + name + "': parameters.binary_data must be true or false");
+            }
+            JsonNode classification = parameters.get("classification");
+            if (classification != null && classification.asInt(0) != 0) {
+                throw new MediaException("output '" + name + "': the classification extension is not supported");
+            }
+            outputs.add(new RequestedOutput(name, binary == null || binary.isNull() ? null : binary.asBoolean()));
         }
-        return names;
+        return outputs;
     }
 
-    private static Map<String, Tensor> inputs(JsonParser p, long[] budget) throws IOException {
+    private static List<Parsed> inputs(JsonParser p, long[] budget) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             throw new MediaException("'inputs' must be an array of tensors");
         }
-        Map<String, Tensor> out = new LinkedHashMap<>();
+        List<Parsed> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
             if (p.currentToken() != JsonToken.START_OBJECT) {
                 throw new MediaException("each input must be an object with name, shape, datatype and data");
@@ -114,6 +220,7 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
             String datatype = null;
             float[] data = null;
             int count = 0;
+            Map<String, JsonNode> parameters = Map.of();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
@@ -121,34 +228,54 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
                     case "name" -> name = p.getValueAsString();
                     case "datatype" -> datatype = p.getValueAsString();
                     case "shape" -> shape = shape(TREE.readTree(p));
+                    case "parameters" -> parameters = parameters(TREE.readTree(p), "parameters of an input");
                     case "data" -> {
                         Values values = new Values(budget);
                         values.read(p);
                         data = values.values;
                         count = values.count;
                     }
-                    default -> p.skipChildren(); // "parameters" of an input (e.g. binary_data_size) are not supported
+                    default -> p.skipChildren();
                 }
             }
             String label = name == null ? "an input" : "input '" + name + "'";
-            if (name == null || shape == null || datatype == null || data == null) {
-                throw new MediaException(label + " needs name, shape, datatype and data");
+            Long binarySize = binarySize(label, parameters.get("binary_data_size"));
+            if (name == null || shape == null || datatype == null || data == null && binarySize == null) {
+                throw new MediaException(label + " needs name, shape, datatype and data (or parameters.binary_data_size "
+                        + "with the values as binary data after the JSON)");
             }
-            if (out.containsKey(name)) {
+            if (data != null && binarySize != null) {
+                throw new MediaException(label + " has both data and parameters.binary_data_size");
+            }
+            if (!names.add(name)) {
                 throw new MediaException("input '" + name + "' is given twice");
             }
             long expected = 1;
             for (int d : shape) {
                 expected = expected > Integer.MAX_VALUE ? expected : expected * d;
             }
+            if (data == null) {
+                out.add(new Parsed(name, label, shape, datatype, null, expected, binarySize));
+                continue;
+            }
             if (expected != count) {
                 throw new MediaException(label + ": shape " + Arrays.toString(shape) + " holds " + expected
                         + " values but data has " + count);
             }
             checkType(label, datatype, data, count);
-            out.put(name, new Tensor(name, shape, datatype, Arrays.copyOf(data, count)));
+            out.add(new Parsed(name, label, shape, datatype, Arrays.copyOf(data, count), count, null));
         }
         return out;
+    }
+
+    private static Long binarySize(String label, JsonNode size) {
+        if (size == null || size.isNull()) {
+            return null;
+        }
+        if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
+            throw new MediaException(label + ": parameters.binary_data_size must be a whole number of bytes, got " + size);
+        }
+        return size.asLong();
     }
 
     private static int[] shape(JsonNode node) {
@@ -221,6 +348,58 @@ public record InferRequest(String id, Map<String, JsonNode> parameters, Map<Stri
                 values = Arrays.copyOf(values, values.length * 2);
             }
             values[count++] = v;
+        }
+    }
+
+    /** The first {@code limit} bytes of the body (the JSON), never reading past them; close leaves the body open. */
+    private static final class Bounded extends InputStream {
+        private final InputStream in;
+        private final long limit;
+        long count;
+        private boolean eof;
+
+        Bounded(InputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        /** Whether the body ended before the header's length. */
+        boolean endedEarly() {
+            return eof && count < limit;
+        }
+
+        /** Whether the body ends before the header's length, reading up to it (after a JSON error, which may be its cause). */
+        boolean drainedEarly() {
+            try {
+                transferTo(OutputStream.nullOutputStream());
+            } catch (IOException e) {
+                return false;
+            }
+            return endedEarly();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (count >= limit) {
+                return -1;
+            }
+            int n = in.read(b, off, (int) Math.min(len, limit - count));
+            if (n < 0) {
+                eof = true;
+                return -1;
+            }
+            count += n;
+            return n;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

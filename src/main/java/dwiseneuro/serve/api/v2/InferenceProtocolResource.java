@@ -2,6 +2,7 @@ package dwiseneuro.serve.api.v2;
 
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,13 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -26,7 +30,9 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.api.ProblemException;
@@ -56,25 +62,32 @@ public class InferenceProtocolResource {
 
     static final String PLATFORM = "pytorch_torchscript";
     static final Set<String> INPUTS = ClipDecoder.ARRAYS;
+    /** The one version of the served ensemble: a server serves one ensemble folder, whose version is "1". */
+    static final String VERSION = "1";
+    static final String OCTET_STREAM = MediaType.APPLICATION_OCTET_STREAM;
 
     private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
     private final ServingState state;
     private final ServeConfig config;
+    private final ObjectMapper json;
 
-    public InferenceProtocolResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config) {
+    public InferenceProtocolResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config,
+                                     ObjectMapper json) {
         this.ensemble = ensemble;
         this.scheduler = scheduler;
         this.state = state;
         this.config = config;
+        this.json = json;
     }
 
     @GET
-    @Operation(summary = "Server metadata (v2)", description = "Name, version and protocol extensions of this server.")
+    @Operation(summary = "Server metadata (v2)", description = "Name, version and protocol extensions of this server "
+            + "(binary_tensor_data: the binary tensor data extension).")
     @APIResponse(responseCode = "200", description = "Server metadata",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.ServerMetadata.class)))
     public V2Types.ServerMetadata server() {
-        return new V2Types.ServerMetadata("dwiseneuro-serve", "0.1.0", List.of());
+        return new V2Types.ServerMetadata("dwiseneuro-serve", "0.1.0", List.of(BinaryTensors.EXTENSION));
     }
 
     @GET
@@ -115,7 +128,7 @@ public class InferenceProtocolResource {
             example = "demo") @PathParam("name") String name) {
         Manifest manifest = model(name, false);
         Manifest.Input input = manifest.input();
-        return new V2Types.ModelMetadata(manifest.name(), List.of("1"), PLATFORM,
+        return new V2Types.ModelMetadata(manifest.name(), List.of(VERSION), PLATFORM,
                 List.of(new V2Types.MetadataTensor("video", "FP32", List.of((long) input.videoHeight(), (long) input.videoWidth(), -1L)),
                         new V2Types.MetadataTensor("behavior", "FP32", List.of(2L, -1L)),
                         new V2Types.MetadataTensor("pupil_center", "FP32", List.of(2L, -1L))),
@@ -140,26 +153,86 @@ public class InferenceProtocolResource {
         return Response.status(ready ? 200 : 400).entity(new V2Types.ModelReady(name, ready)).type(MediaType.APPLICATION_JSON).build();
     }
 
+    @GET
+    @Path("/models/{name}/versions/{version}")
+    @Operation(summary = "Model version metadata (v2)", description = "The metadata of GET /v2/models/{name} for one of "
+            + "the versions it lists; 404 for other versions.")
+    @APIResponse(responseCode = "200", description = "Model metadata",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.ModelMetadata.class)))
+    @APIResponse(responseCode = "404", description = "No such model or version",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
+    public V2Types.ModelMetadata modelVersion(@Parameter(description = "Model name", example = "demo") @PathParam("name") String name,
+                                              @Parameter(description = "Model version", example = VERSION) @PathParam("version") String version) {
+        version(name, version);
+        return model(name);
+    }
+
+    @GET
+    @Path("/models/{name}/versions/{version}/ready")
+    @Operation(summary = "Model version readiness (v2)", description = "As GET /v2/models/{name}/ready, for a listed version.")
+    @APIResponse(responseCode = "200", description = "Ready",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.ModelReady.class)))
+    @APIResponse(responseCode = "400", description = "Not ready",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.ModelReady.class)))
+    @APIResponse(responseCode = "404", description = "No such model or version",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
+    public Response modelVersionReady(@Parameter(description = "Model name", example = "demo") @PathParam("name") String name,
+                                      @Parameter(description = "Model version", example = VERSION) @PathParam("version") String version) {
+        version(name, version);
+        return modelReady(name);
+    }
+
+    @POST
+    @Path("/models/{name}/versions/{version}/infer")
+    @Blocking
+    @Consumes({MediaType.APPLICATION_JSON, OCTET_STREAM})
+    @Operation(summary = "Predict responses (v2 inference, versioned)",
+            description = "POST /v2/models/{name}/infer for a listed version; 404 for other versions.")
+    @RequestBody(required = true, content = {
+            @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.InferenceRequestDoc.class)),
+            @Content(mediaType = OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "200", description = "Inference response (application/octet-stream with binary outputs)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.InferenceResponse.class)))
+    @APIResponse(responseCode = "404", description = "No such model or version",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
+    @APIResponse(responseCode = "4XX", description = "As POST /v2/models/{name}/infer",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
+    public CompletionStage<Response> inferVersion(@Parameter(description = "Model name", example = "demo") @PathParam("name") String name,
+                                                  @Parameter(description = "Model version", example = VERSION) @PathParam("version") String version,
+                                                  InputStream body, @Context HttpHeaders headers, @Context HttpServerRequest request) {
+        version(name, version);
+        return infer(name, body, headers, request);
+    }
+
     @POST
     @Path("/models/{name}/infer")
     @Blocking
-    @Consumes(MediaType.APPLICATION_JSON)
+    @Consumes({MediaType.APPLICATION_JSON, OCTET_STREAM})
     @Operation(summary = "Predict responses (v2 inference)",
             description = "Inputs: video [36, 64, T] (UINT8 or FP32, row-major, as the .npy array), behavior [2, T] and "
                     + "pupil_center [2, T] (FP32 or FP64; either may be left out when the manifest has the mouse's "
                     + "training means). Request parameter 'mouse' names the mouse. Output: responses FP32 [neurons, T], "
-                    + "the same numbers as POST /v1/mice/{id}/responses. Errors are {\"error\": \"...\"}.")
-    @RequestBody(required = true, content = @Content(mediaType = MediaType.APPLICATION_JSON,
+                    + "the same numbers as POST /v1/mice/{id}/responses. Errors are {\"error\": \"...\"}. "
+                    + "Binary tensor data extension: with the header Inference-Header-Content-Length (the JSON's length in "
+                    + "bytes), inputs with parameters.binary_data_size have their values after the JSON (little-endian, "
+                    + "row-major); an output with parameters.binary_data true (or the request parameter binary_data_output) "
+                    + "comes back the same way, in application/octet-stream with the response's own "
+                    + "Inference-Header-Content-Length.")
+    @RequestBody(required = true, content = {@Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = V2Types.InferenceRequestDoc.class),
             examples = @ExampleObject(name = "small", summary = "Shape of a request (data shortened)",
                     value = "{\"id\": \"trial-7\", \"parameters\": {\"mouse\": \"demo-mouse-1\"}, \"inputs\": ["
                             + "{\"name\": \"video\", \"datatype\": \"UINT8\", \"shape\": [36, 64, 40], \"data\": [0, 0, 0]}, "
                             + "{\"name\": \"behavior\", \"datatype\": \"FP32\", \"shape\": [2, 40], \"data\": [0.5, 0.5]}, "
                             + "{\"name\": \"pupil_center\", \"datatype\": \"FP32\", \"shape\": [2, 40], \"data\": [1.0, 1.0]}], "
-                            + "\"outputs\": [{\"name\": \"responses\"}]}")))
-    @APIResponse(responseCode = "200", description = "Inference response",
+                            + "\"outputs\": [{\"name\": \"responses\"}]}")),
+            @Content(mediaType = OCTET_STREAM, schema = @Schema(type = SchemaType.STRING, format = "binary",
+                    description = "The JSON request (Inference-Header-Content-Length bytes), then the binary inputs"))})
+    @APIResponse(responseCode = "200", description = "Inference response: JSON, or with binary outputs "
+            + "application/octet-stream (the JSON response, Inference-Header-Content-Length bytes, then the FP32 values)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.InferenceResponse.class)))
-    @APIResponse(responseCode = "400", description = "Malformed request, unknown input/output/mouse parameter, wrong datatype",
+    @APIResponse(responseCode = "400", description = "Malformed request, unknown input/output/mouse parameter, wrong datatype, "
+            + "binary data whose sizes do not add up",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
     @APIResponse(responseCode = "404", description = "No such model",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
@@ -174,24 +247,27 @@ public class InferenceProtocolResource {
     @APIResponse(responseCode = "504", description = "The deadline passed before the windows ran",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = V2Types.Error.class)))
     public CompletionStage<Response> infer(@Parameter(description = "Model name", example = "demo") @PathParam("name") String name,
-                                           InputStream body, jakarta.ws.rs.core.HttpHeaders headers,
-                                           @jakarta.ws.rs.core.Context HttpServerRequest request) {
+                                           InputStream body, @Context HttpHeaders headers, @Context HttpServerRequest request) {
         Manifest manifest = model(name, true);
         ClipDecoder decoder = new ClipDecoder(manifest, config.limits().maxFrames(), config.limits().maxUploadBytes());
-        InferRequest infer = InferRequest.read(body, decoder.maxVideoElements() + 2 * decoder.maxTraceElements());
+        InferRequest infer = InferRequest.read(body, BinaryTensors.headerLength(headers.getHeaderString(BinaryTensors.HEADER)),
+                decoder.maxVideoElements() + 2 * decoder.maxTraceElements());
         Manifest.Mouse mouse = mouse(infer, manifest);
         for (String input : infer.inputs().keySet()) {
             if (!INPUTS.contains(input)) {
                 throw new MediaException("unknown input '" + input + "'; this model takes video, behavior and pupil_center");
             }
         }
+        InferRequest.RequestedOutput requested = null;
         if (infer.outputs() != null) {
-            for (String output : infer.outputs()) {
-                if (!"responses".equals(output)) {
-                    throw new MediaException("unknown output '" + output + "'; this model has one output, responses");
+            for (InferRequest.RequestedOutput output : infer.outputs()) {
+                if (!"responses".equals(output.name())) {
+                    throw new MediaException("unknown output '" + output.name() + "'; this model has one output, responses");
                 }
+                requested = output;
             }
         }
+        boolean binary = infer.binary(requested);
         InferRequest.Tensor video = infer.inputs().get("video");
         if (video == null) {
             throw new MediaException("input 'video' is required");
@@ -221,11 +297,29 @@ public class InferenceProtocolResource {
             if (decoded.preprocessing() != null && decoded.preprocessing().notes() != null) {
                 parameters.put("notes", String.join("; ", decoded.preprocessing().notes()));
             }
-            V2Types.ResponseOutput output = new V2Types.ResponseOutput("responses",
-                    List.of(mouse.neurons(), clip.frames()), "FP32", values);
-            return Response.ok(new V2Types.InferenceResponse(manifest.name(), null, infer.id(), parameters,
-                    List.of(output)), MediaType.APPLICATION_JSON_TYPE).build();
+            List<Integer> shape = List.of(mouse.neurons(), clip.frames());
+            if (!binary) {
+                return Response.ok(new V2Types.InferenceResponse(manifest.name(), VERSION, infer.id(), parameters,
+                        List.of(new V2Types.ResponseOutput("responses", shape, "FP32", null, values))), MediaType.APPLICATION_JSON_TYPE).build();
+            }
+            byte[] data = BinaryTensors.fp32(values);
+            V2Types.ResponseOutput output = new V2Types.ResponseOutput("responses", shape, "FP32",
+                    Map.of("binary_data_size", data.length), null);
+            return binaryResponse(new V2Types.InferenceResponse(manifest.name(), VERSION, infer.id(), parameters, List.of(output)), data);
         });
+    }
+
+    /** The JSON response, then the outputs' binary data, with the JSON's length in Inference-Header-Content-Length. */
+    private Response binaryResponse(V2Types.InferenceResponse response, byte[] data) {
+        byte[] header;
+        try {
+            header = json.writeValueAsBytes(response);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the inference response does not serialise", e);
+        }
+        byte[] body = Arrays.copyOf(header, header.length + data.length);
+        System.arraycopy(data, 0, body, header.length, data.length);
+        return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE).header(BinaryTensors.HEADER, header.length).build();
     }
 
     private static NpyArray array(InferRequest.Tensor tensor) {
@@ -257,6 +351,18 @@ public class InferenceProtocolResource {
             throw new ProblemException(404, unknownModel(name, manifest));
         }
         return mustBeReady ? state.readyManifest() : manifest;
+    }
+
+    /** 404 unless {@code name} is the served model and {@code version} one of the versions its metadata lists. */
+    private void version(String name, String version) {
+        Manifest manifest = ensemble.manifest().orElse(null); // still loading: the unversioned method answers
+        if (manifest != null && !manifest.name().equals(name)) {
+            throw new ProblemException(404, unknownModel(name, manifest));
+        }
+        if (!VERSION.equals(version)) {
+            throw new ProblemException(404, "unknown version '" + version + "' of model '" + name
+                    + "'; its versions are [" + VERSION + "]");
+        }
     }
 
     private static String unknownModel(String name, Manifest manifest) {

@@ -50,7 +50,9 @@ public final class V2Types {
     @Schema(name = "V2ResponseOutput")
     public record ResponseOutput(@Schema(example = "responses") String name, @Schema(example = "[37, 40]") List<Integer> shape,
                                  @Schema(example = "FP32") String datatype,
-                                 @Schema(description = "The values in row-major order, flattened") float[] data) {
+                                 @Schema(description = "binary_data_size (bytes) when the values follow the JSON as binary data")
+                                 Map<String, Object> parameters,
+                                 @Schema(description = "The values in row-major order, flattened (absent for binary data)") float[] data) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -66,7 +68,10 @@ public final class V2Types {
     @Schema(name = "V2RequestInput", description = "One input tensor")
     public record RequestInput(@Schema(example = "video", enumeration = {"video", "behavior", "pupil_center"}) String name,
                                @Schema(example = "[36, 64, 40]") List<Integer> shape,
-                               @Schema(example = "UINT8", enumeration = {"UINT8", "FP32", "FP64"}) String datatype,
+                               @Schema(example = "UINT8", enumeration = {"UINT8", "FP16", "FP32", "FP64"}) String datatype,
+                               @Schema(description = "binary_data_size: the tensor's size in bytes when its values follow the "
+                                       + "JSON as binary data (then 'data' is left out)", example = "{\"binary_data_size\": 92160}")
+                               Map<String, Object> parameters,
                                @Schema(description = "Values in row-major order, flat or nested; NaN as NaN or null") List<Object> data) {
     }
 
@@ -76,6 +81,8 @@ public final class V2Types {
     public record InferenceRequestDoc(@Schema(description = "Echoed in the response") String id,
                                       @Schema(example = "{\"mouse\": \"demo-mouse-1\"}") Map<String, Object> parameters,
                                       List<RequestInput> inputs,
-                                      @Schema(description = "Requested outputs; only 'responses' exists") List<Map<String, Object>> outputs) {
+                                      @Schema(description = "Requested outputs; only 'responses' exists. "
+                                              + "{\"name\": \"responses\", \"parameters\": {\"binary_data\": true}} asks for binary data")
+                                      List<Map<String, Object>> outputs) {
     }
 }
