@@ -120,7 +120,12 @@ public class JobRunner {
         int threads = Math.max(1, this.config.concurrentJobs());
         this.runners = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 daemons("experiment-job"));
-        this.completions = Executors.newFixedThreadPool(2, daemons("experiment-completion"));
+        // Never shut down: device workers complete clips (and so submit here) until the scheduler stops, after
+        // this bean's shutdown; idle threads end on their own.
+        ThreadPoolExecutor completions = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemons("experiment-completion"));
+        completions.allowCoreThreadTimeOut(true);
+        this.completions = completions;
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemons("experiment-ticker"));
         this.metrics = new JobMetrics(registry, () -> jobs.values().stream().filter(j -> j.live).toList(), types.keySet());
     }
@@ -179,7 +184,6 @@ public class JobRunner {
             persist(job);
         }
         ticker.shutdownNow();
-        completions.shutdownNow();
         if (!cut.isEmpty()) {
             LOG.infof("Shutdown: %d experiment job(s) marked interrupted", cut.size());
         }
