@@ -120,10 +120,10 @@ def mean_batch(before, after):
     return total / count if count else 0.0
 
 
-def serve(models: Path, logs: Path, name: str, batch: int, threads: int, delay_ms: int) -> Service:
+def serve(models: Path, logs: Path, name: str, batch: int, threads: int, delay_ms: int, extra=()) -> Service:
     service = Service(models, logs / f"service-{name}.log", extra_args=[
         f"-Ddwiseneuro.batching.max-batch={batch}", f"-Ddwiseneuro.threads={threads}",
-        f"-Ddwiseneuro.batching.max-delay={delay_ms}ms", "-Ddwiseneuro.batching.log-interval=10s"])
+        f"-Ddwiseneuro.batching.max-delay={delay_ms}ms", "-Ddwiseneuro.batching.log-interval=10s", *extra])
     service.wait_ready()
     return service
 

@@ -64,16 +64,21 @@ public class ExperimentsResource {
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Cancel a job", description = "A queued job ends at once; a running one stops: its clips waiting in the "
             + "device queues leave them without running. Answers the job, normally already cancelled (the answer waits "
-            + "up to 5 s for a running experiment to stop). Finished jobs stay until the retention period ends.")
-    @APIResponse(responseCode = "200", description = "The job, cancelled (or still stopping)",
+            + "up to 5 s for a running experiment to stop). Any instance of the service cancels any job: one that runs "
+            + "on another instance is cancelled by it within a second. Finished jobs stay until the retention period ends.")
+    @APIResponse(responseCode = "200", description = "The job, cancelled",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobRecord.class)))
+    @APIResponse(responseCode = "202", description = "The job, still stopping (it runs on another instance, or its "
+            + "experiment has not noticed yet): GET it again",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = JobRecord.class)))
     @APIResponse(responseCode = "404", description = "No such job",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The job has already finished",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public JobRecord cancel(@Parameter(description = "Job id", example = JOB_ID) @PathParam("job") String job)
+    public Response cancel(@Parameter(description = "Job id", example = JOB_ID) @PathParam("job") String job)
             throws InterruptedException {
-        return jobs.cancel(job);
+        JobRecord record = jobs.cancel(job);
+        return Response.status(record.state().finished() ? 200 : 202).entity(record).type(MediaType.APPLICATION_JSON_TYPE).build();
     }
 
     @GET

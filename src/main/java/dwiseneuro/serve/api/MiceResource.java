@@ -31,7 +31,6 @@ import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.Clip;
-import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.media.ClipDecoder;
 import dwiseneuro.serve.media.NpyWriter;
@@ -51,13 +50,11 @@ public class MiceResource {
     /** Longest deadline a request may ask for: one day. */
     private static final long MAX_TIMEOUT_MS = 86_400_000L;
 
-    private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
     private final ServingState state;
     private final ServeConfig config;
 
-    public MiceResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config) {
-        this.ensemble = ensemble;
+    public MiceResource(InferenceScheduler scheduler, ServingState state, ServeConfig config) {
         this.scheduler = scheduler;
         this.state = state;
         this.config = config;
@@ -132,8 +129,7 @@ public class MiceResource {
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
         Manifest manifest = state.readyManifest();
-        Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
-                "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
+        Manifest.Mouse mouse = state.mouse(id);
         Format format = format(headers);
         ResponseSelection selection = new ResponseSelection(frames, normalize);
         selection.check(mouse);

@@ -21,7 +21,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.jobs.JobRecord;
 import dwiseneuro.serve.experiments.jobs.JobRunner;
@@ -32,13 +31,11 @@ import dwiseneuro.serve.experiments.jobs.JobRunner;
 public class MouseExperimentsResource {
 
     private final JobRunner jobs;
-    private final Ensemble ensemble;
     private final ServingState state;
     private final ObjectMapper json;
 
-    public MouseExperimentsResource(JobRunner jobs, Ensemble ensemble, ServingState state, ObjectMapper json) {
+    public MouseExperimentsResource(JobRunner jobs, ServingState state, ObjectMapper json) {
         this.jobs = jobs;
-        this.ensemble = ensemble;
         this.state = state;
         this.json = json;
     }
@@ -75,8 +72,7 @@ public class MouseExperimentsResource {
             @Parameter(description = "Mouse id from GET /v1/mice", example = "demo-mouse-1") @PathParam("id") String id,
             String body) {
         Manifest manifest = state.readyManifest();
-        Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
-                "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
+        Manifest.Mouse mouse = state.mouse(id);
         JobRecord job = jobs.submit(manifest, mouse, spec(body));
         return Response.accepted(job).header("Location", job.links().self()).type(MediaType.APPLICATION_JSON_TYPE).build();
     }

@@ -42,6 +42,12 @@ public class ServingState {
         return ensemble.manifest().orElseThrow();
     }
 
+    /** Mouse {@code id} of the ensemble, else a 404 that says where the mice are listed. */
+    public Manifest.Mouse mouse(String id) {
+        return ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
+                "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
+    }
+
     private String withoutModelsDir(String problem) {
         String relative = problem;
         for (Path dir : new Path[] {modelsDir.toAbsolutePath().normalize(), modelsDir}) {

@@ -82,8 +82,8 @@ class OpenApiDriftTest {
                 if (takesInput && !documentsErrors) {
                     missing.add(name + ": error responses");
                 }
-                if (!operation.path("responses").has("200")) {
-                    missing.add(name + ": 200 response");
+                if (!operation.path("responses").has("200") && !operation.path("responses").has("202")) {
+                    missing.add(name + ": 200 (or 202 Accepted) response");
                 }
             }
         }

@@ -27,6 +27,9 @@ final class Job {
     final JsonNode spec;
     final long windowsTotal;
     final Instant created;
+    final String owner;
+    /** Created and run by this process; false: a snapshot of a job.json (finished, or another instance's). */
+    final boolean live;
     final AtomicLong windowsDone = new AtomicLong();
 
     private JobState state;
@@ -34,6 +37,10 @@ final class Job {
     private long startedNanos;
     private Instant finished;
     private String error;
+    private Instant updated;
+    /** A snapshot's rate and time left as its owner saved them. */
+    private Double savedRate;
+    private Double savedLeft;
     private List<String> plots;
     private final Deque<String> log = new ArrayDeque<>();
     /** The final state a cancellation leads to: cancelled (DELETE) or interrupted (shutdown); null: none asked. */
@@ -45,8 +52,10 @@ final class Job {
     /** The running context, to cancel its clips in flight; null unless running. */
     volatile JobContext context;
 
-    Job(String id, String mouse, JsonNode spec, Experiment experiment, Instant created) {
+    Job(String id, String mouse, JsonNode spec, Experiment experiment, Instant created, String owner) {
         this.id = id;
+        this.owner = owner;
+        this.live = true;
         this.type = experiment.type();
         this.mouse = mouse;
         this.spec = spec;
@@ -57,9 +66,14 @@ final class Job {
         this.state = JobState.QUEUED;
     }
 
-    /** A job read back from its job.json. */
+    /** A snapshot of a job.json: a finished job read back at startup, or a job of another instance. */
     Job(JobRecord saved) {
         this.id = saved.id();
+        this.owner = saved.owner();
+        this.live = false;
+        this.updated = saved.updated();
+        this.savedRate = saved.windowsPerSecond();
+        this.savedLeft = saved.secondsLeft();
         this.type = saved.type();
         this.mouse = saved.mouse();
         this.spec = saved.spec();
@@ -87,6 +101,15 @@ final class Job {
 
     synchronized Instant finishedAt() {
         return finished;
+    }
+
+    /** When the record was last saved (by its owner, for a snapshot). */
+    synchronized Instant updated() {
+        return updated;
+    }
+
+    synchronized void saved(Instant when) {
+        updated = when;
     }
 
     /** Queued to running; false when the job was cancelled before its turn came. */
@@ -149,7 +172,8 @@ final class Job {
         if (started == null) {
             return 0;
         }
-        long nanos = finished != null ? Duration.between(started, finished).toNanos() : System.nanoTime() - startedNanos;
+        long nanos = finished != null ? Duration.between(started, finished).toNanos()
+                : live ? System.nanoTime() - startedNanos : Duration.between(started, Instant.now()).toNanos();
         return nanos / 1e9;
     }
 
@@ -160,16 +184,16 @@ final class Job {
         if (state == JobState.DONE) {
             progress = 1;
         }
-        Double rate = null;
-        Double left = null;
+        Double rate = live ? null : savedRate;
+        Double left = live || state != JobState.RUNNING ? null : savedLeft;
         double seconds = runningSeconds();
-        if (started != null && seconds > 0 && done > 0) {
+        if (live && started != null && seconds > 0 && done > 0) {
             rate = done / seconds;
             if (state == JobState.RUNNING) {
                 left = Math.max(0, windowsTotal - done) / rate;
             }
         }
         return new JobRecord(id, type, mouse, state, progress, done, windowsTotal, left, rate, created, started, finished,
-                error, plots, spec, new ArrayList<>(log), null);
+                error, owner, updated, plots, spec, new ArrayList<>(log), null);
     }
 }

@@ -40,6 +40,11 @@ public record JobRecord(
         @Schema(description = "When it ended (done, failed, cancelled or interrupted)", example = "2026-12-01T20:32:11Z")
         Instant finished,
         @Schema(description = "Why it failed or was interrupted") String error,
+        @Schema(description = "The service instance (pod) that runs or ran it", example = "dwiseneuro-serve-7d9f8-x2k4q")
+        String owner,
+        @Schema(description = "When its owner last saved it: a running job's owner saves it at every progress line, so an "
+                + "old value means the owner is gone", example = "2026-12-01T20:31:00Z")
+        Instant updated,
         @Schema(description = "Result plots (PNG file names); the links say where", example = "[\"tuning.png\"]")
         List<String> plots,
         @Schema(description = "The spec as submitted (single-job answers only)", type = SchemaType.OBJECT) JsonNode spec,
@@ -65,11 +70,11 @@ public record JobRecord(
     /** This record without what only single-job answers carry (spec, log). */
     public JobRecord summary() {
         return new JobRecord(id, type, mouse, state, progress, windowsDone, windowsTotal, secondsLeft, windowsPerSecond,
-                created, started, finished, error, plots, null, null, links);
+                created, started, finished, error, owner, updated, plots, null, null, links);
     }
 
     JobRecord withLinks(Links links) {
         return new JobRecord(id, type, mouse, state, progress, windowsDone, windowsTotal, secondsLeft, windowsPerSecond,
-                created, started, finished, error, plots, spec, log, links);
+                created, started, finished, error, owner, updated, plots, spec, log, links);
     }
 }

@@ -54,10 +54,15 @@ import io.quarkus.runtime.StartupEvent;
 
 /**
  * Runs experiments as jobs: validates a spec with its {@link ExperimentType}, admits the job within the
- * limits (windows per job, jobs running and waiting), runs it on one of {@code concurrent-jobs} threads
- * with a {@link JobContext}, and keeps every job's record and results in the results directory, from
- * which they are read back at startup. A job cut by a shutdown (or found unfinished at startup, after a
- * crash) is marked interrupted.
+ * limits (windows per job, jobs running and waiting, per instance), runs it on one of {@code concurrent-jobs}
+ * threads with a {@link JobContext}, and keeps every job's record and results in the results directory,
+ * from which they are read back at startup. A job cut by a shutdown (or found unfinished at startup, after
+ * a crash) is marked interrupted.
+ *
+ * <p>Several instances (pods) may share the directory, behind one Service: each answers for every job,
+ * its own from memory and the others' from their job.json (re-read every progress tick and on demand);
+ * a job's owner saves it at every tick, so a job whose owner stopped saving it (a pod that died) is marked
+ * interrupted by whoever notices; cancelling another instance's job leaves a request file its owner polls.
  */
 @ApplicationScoped
 public class JobRunner {
@@ -67,9 +72,16 @@ public class JobRunner {
     /** How long DELETE waits for a running job to stop, so that its answer usually says "cancelled". */
     private static final Duration CANCEL_WAIT = Duration.ofSeconds(5);
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
+    private static final long CANCEL_POLL_MS = 500;
+    private static final long REFRESH_MS = 1000;
 
     private final ServeConfig.Experiments config;
     private final Duration logInterval;
+    /** This instance's name in the records it owns: the pod's (HOSTNAME), else the host's. */
+    private final String instance;
+    /** A job not saved by its owner for this long is taken for cut (its owner is gone). */
+    private final Duration stale;
+    private volatile long refreshedNanos;
     private final InferenceScheduler scheduler;
     private final Ensemble ensemble;
     private final Map<String, ExperimentType> types = new TreeMap<>();
@@ -89,6 +101,8 @@ public class JobRunner {
                      ObjectMapper json, MeterRegistry registry) {
         this.config = config.experiments();
         this.logInterval = config.batching().logInterval();
+        this.instance = instanceName();
+        this.stale = Duration.ofMillis(Math.max(Duration.ofMinutes(2).toMillis(), 4 * logInterval.toMillis()));
         this.scheduler = scheduler;
         this.ensemble = ensemble;
         for (ExperimentType type : beans) {
@@ -106,9 +120,14 @@ public class JobRunner {
         int threads = Math.max(1, this.config.concurrentJobs());
         this.runners = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
                 daemons("experiment-job"));
-        this.completions = Executors.newFixedThreadPool(2, daemons("experiment-completion"));
+        // Never shut down: device workers complete clips (and so submit here) until the scheduler stops, after
+        // this bean's shutdown; idle threads end on their own.
+        ThreadPoolExecutor completions = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemons("experiment-completion"));
+        completions.allowCoreThreadTimeOut(true);
+        this.completions = completions;
         this.ticker = Executors.newSingleThreadScheduledExecutor(daemons("experiment-ticker"));
-        this.metrics = new JobMetrics(registry, jobs::values, types.keySet());
+        this.metrics = new JobMetrics(registry, () -> jobs.values().stream().filter(j -> j.live).toList(), types.keySet());
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -116,14 +135,10 @@ public class JobRunner {
         try {
             store.open();
             for (JobRecord saved : store.load()) {
-                Job job = new Job(saved);
-                if (!saved.state().finished()) {
-                    job.end(JobState.INTERRUPTED, "cut by a shutdown or crash of the service: it was " + saved.state().tag()
-                            + " when the service stopped");
-                    store.save(view(job, true));
+                // This instance's own unfinished jobs were cut when it stopped; others' are cut once stale.
+                if (snapshot(saved, instance.equals(saved.owner()) || saved.owner() == null)) {
                     interrupted++;
                 }
-                jobs.put(job.id, job);
             }
         } catch (IOException | RuntimeException e) {
             unavailable = "the results directory " + store.root() + " is not usable: " + e;
@@ -132,13 +147,14 @@ public class JobRunner {
         }
         removeExpired();
         long tick = logInterval.toMillis();
-        ticker.scheduleAtFixedRate(this::logProgress, tick, tick, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(this::pollCancelRequests, CANCEL_POLL_MS, CANCEL_POLL_MS, TimeUnit.MILLISECONDS);
         long sweep = Math.max(60_000, Math.min(config.retention().toMillis() / 10, Duration.ofHours(1).toMillis()));
         ticker.scheduleAtFixedRate(this::removeExpired, sweep, sweep, TimeUnit.MILLISECONDS);
         unavailable = null;
-        LOG.infof("Experiments: types %s; %d jobs read back from %s (%d marked interrupted); at most %d running and %d "
-                + "waiting, %d windows per job, %d windows in flight per job, kept %s", types.keySet(), jobs.size(),
-                store.root(), interrupted, config.concurrentJobs(), config.queuedJobs(), config.maxWindows(),
+        LOG.infof("Experiments (instance %s): types %s; %d jobs read back from %s (%d marked interrupted); at most %d "
+                + "running and %d waiting, %d windows per job, %d windows in flight per job, kept %s", instance, types.keySet(),
+                jobs.size(), store.root(), interrupted, config.concurrentJobs(), config.queuedJobs(), config.maxWindows(),
                 config.windowsInFlight(), config.retention());
     }
 
@@ -165,10 +181,9 @@ public class JobRunner {
         }
         for (Job job : cut) {
             job.end(JobState.INTERRUPTED, "the service shut down while the job was running");
-            saveQuietly(job);
+            persist(job);
         }
         ticker.shutdownNow();
-        completions.shutdownNow();
         if (!cut.isEmpty()) {
             LOG.infof("Shutdown: %d experiment job(s) marked interrupted", cut.size());
         }
@@ -197,16 +212,16 @@ public class JobRunner {
         }
         Job job;
         synchronized (admission) {
-            long active = jobs.values().stream().filter(j -> !j.state().finished()).count();
+            long active = jobs.values().stream().filter(j -> j.live && !j.state().finished()).count();
             int limit = config.concurrentJobs() + config.queuedJobs();
             if (active >= limit) {
                 throw new JobException(429, "too many experiment jobs: " + active + " running or waiting, the most this "
                         + "service takes (dwiseneuro.experiments.concurrent-jobs " + config.concurrentJobs()
                         + " + queued-jobs " + config.queuedJobs() + ")", retryAfterSeconds());
             }
-            job = new Job(UUID.randomUUID().toString(), mouse.id(), spec, experiment, Instant.now());
+            job = new Job(UUID.randomUUID().toString(), mouse.id(), spec, experiment, Instant.now(), instance);
             jobs.put(job.id, job);
-            store.save(view(job, true));
+            persist(job);
             runners.execute(() -> run(job, manifest, mouse));
         }
         LOG.infof("Experiment %s (%s, %s) queued: %d windows", job.id, job.type, job.mouse, job.windowsTotal);
@@ -230,8 +245,9 @@ public class JobRunner {
         return view(job(id), true);
     }
 
-    /** Every job the service knows, newest first, without specs and logs. */
+    /** Every job the service knows (other instances' included), newest first, without specs and logs. */
     public List<JobRecord> list() {
+        refresh(false);
         return jobs.values().stream().sorted(Comparator.comparing((Job j) -> j.created).reversed())
                 .map(job -> view(job, false)).toList();
     }
@@ -242,6 +258,9 @@ public class JobRunner {
      */
     public JobRecord cancel(String id) throws InterruptedException {
         Job job = job(id);
+        if (!job.live) {
+            return cancelElsewhere(job);
+        }
         if (!job.stop(JobState.CANCELLED)) {
             throw new JobException(409, "job " + id + " is already " + job.state().tag() + "; only a queued or running "
                     + "job can be cancelled");
@@ -251,7 +270,7 @@ public class JobRunner {
             context.cancelInFlight();
         }
         if (job.state().finished()) {
-            saveQuietly(job); // it was queued: it ended at once
+            persist(job); // it was queued: it ended at once
         }
         long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
         while (!job.state().finished() && System.nanoTime() < deadline) {
@@ -259,6 +278,29 @@ public class JobRunner {
         }
         LOG.infof("Experiment %s cancelled (%s)", id, job.state().tag());
         return view(job, true);
+    }
+
+    /** Another instance's job: its owner cancels it when it sees the request (within a second). */
+    private JobRecord cancelElsewhere(Job job) throws InterruptedException {
+        if (job.state().finished()) {
+            throw new JobException(409, "job " + job.id + " is already " + job.state().tag() + "; only a queued or running "
+                    + "job can be cancelled");
+        }
+        try {
+            store.requestCancel(job.id);
+        } catch (IOException e) {
+            throw new JobException(503, "could not ask instance " + job.owner + " to cancel job " + job.id + ": " + e);
+        }
+        long deadline = System.nanoTime() + CANCEL_WAIT.toNanos();
+        JobRecord record = job.record();
+        while (!record.state().finished() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            record = store.read(job.id).orElse(record);
+        }
+        LOG.infof("Experiment %s of instance %s: cancel requested (%s)", job.id, job.owner, record.state().tag());
+        Job seen = new Job(record);
+        jobs.put(seen.id, seen);
+        return view(seen, true);
     }
 
     public Path resultJson(String id) {
@@ -298,6 +340,14 @@ public class JobRunner {
 
     private Job job(String id) {
         Job job = id == null ? null : jobs.get(id);
+        if (job == null || !job.live && !job.state().finished()) {
+            // Another instance's job, maybe created since the last refresh: its job.json says where it is.
+            Optional<JobRecord> saved = id == null ? Optional.empty() : store.read(id);
+            if (saved.isPresent() && (job == null || !job.live)) {
+                snapshot(saved.get(), false);
+                job = jobs.get(id);
+            }
+        }
         if (job == null) {
             throw new JobException(404, "no experiment job '" + id + "'; GET /v1/experiments lists the jobs (finished ones "
                     + "are kept for " + config.retention() + ")");
@@ -330,7 +380,7 @@ public class JobRunner {
         JobContext context = new JobContext(job, manifest, mouse, scheduler, config.clipTimeout(), config.windowsInFlight(),
                 memoryKib, memoryKibTotal, completions);
         job.context = context;
-        saveQuietly(job);
+        persist(job);
         context.log("started: " + job.windowsTotal + " windows");
         try {
             ExperimentResult result = job.experiment.run(context);
@@ -345,7 +395,7 @@ public class JobRunner {
             ended(job, error);
         } finally {
             context.cancelInFlight();
-            saveQuietly(job);
+            persist(job);
             metrics.finished(job);
         }
     }
@@ -400,19 +450,90 @@ public class JobRunner {
                 .findFirst().orElse(30);
     }
 
-    /** The periodic progress line of every running job, with its rate; its record is saved with it. */
-    private void logProgress() {
+    /** Every progress tick: a line per running job, a save of every unfinished own job (the heartbeat), a refresh. */
+    private void tick() {
         for (Job job : jobs.values()) {
-            if (job.state() != JobState.RUNNING) {
+            if (!job.live || job.state().finished()) {
                 continue;
             }
-            JobRecord r = job.record();
-            String line = String.format(java.util.Locale.ROOT, "%d of %d windows (%.0f%%), %.1f windows/s, about %s left",
-                    r.windowsDone(), r.windowsTotal(), 100 * r.progress(), r.windowsPerSecond() == null ? 0.0 : r.windowsPerSecond(),
-                    r.secondsLeft() == null ? "?" : Math.round(r.secondsLeft()) + " s");
-            job.log(line);
-            LOG.infof("Experiment %s (%s, %s): %s", job.id, job.type, job.mouse, line);
-            saveQuietly(job);
+            if (job.state() == JobState.RUNNING) {
+                JobRecord r = job.record();
+                String line = String.format(java.util.Locale.ROOT, "%d of %d windows (%.0f%%), %.1f windows/s, about %s left",
+                        r.windowsDone(), r.windowsTotal(), 100 * r.progress(), r.windowsPerSecond() == null ? 0.0 : r.windowsPerSecond(),
+                        r.secondsLeft() == null ? "?" : Math.round(r.secondsLeft()) + " s");
+                job.log(line);
+                LOG.infof("Experiment %s (%s, %s): %s", job.id, job.type, job.mouse, line);
+            }
+            persist(job);
+        }
+        refresh(true);
+    }
+
+    /** Re-reads the other instances' jobs (at most once a second unless {@code now}); marks stale ones interrupted. */
+    private void refresh(boolean now) {
+        if (!now && System.nanoTime() - refreshedNanos < REFRESH_MS * 1_000_000) {
+            return;
+        }
+        refreshedNanos = System.nanoTime();
+        try {
+            Set<String> seen = new java.util.HashSet<>();
+            for (JobRecord saved : store.load()) {
+                seen.add(saved.id());
+                Job known = jobs.get(saved.id());
+                if (known == null || !known.live) {
+                    snapshot(saved, false);
+                }
+            }
+            jobs.values().removeIf(job -> !job.live && !seen.contains(job.id)); // removed by another instance
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Could not re-read the results directory %s: %s", store.root(), e.getMessage());
+        }
+    }
+
+    /**
+     * Keeps a job.json as a snapshot; an unfinished one is marked interrupted (and saved) when {@code cut} or when
+     * its owner stopped saving it. Returns whether it was marked.
+     */
+    private boolean snapshot(JobRecord saved, boolean cut) {
+        Job job = new Job(saved);
+        boolean marked = false;
+        if (!saved.state().finished()) {
+            Instant updated = saved.updated() != null ? saved.updated() : saved.created();
+            boolean gone = updated == null || updated.isBefore(Instant.now().minus(stale));
+            if (cut || gone) {
+                marked = job.end(JobState.INTERRUPTED, cut
+                        ? "cut by a shutdown or crash of the service: it was " + saved.state().tag() + " when the service stopped"
+                        : "its instance (" + saved.owner() + ") stopped updating it at " + updated + ": cut by a shutdown or crash");
+                persist(job);
+                LOG.infof("Experiment %s (%s, %s of %s) marked interrupted: %s", job.id, job.type, job.mouse, job.owner,
+                        job.record().error());
+            }
+        }
+        jobs.put(job.id, job);
+        return marked;
+    }
+
+    /** Cancels this instance's jobs that another instance was asked to cancel. */
+    private void pollCancelRequests() {
+        for (Job job : jobs.values()) {
+            if (!job.live || job.state().finished() || !store.cancelRequested(job.id)) {
+                continue;
+            }
+            LOG.infof("Experiment %s: cancel requested through another instance", job.id);
+            if (job.stop(JobState.CANCELLED)) {
+                JobContext context = job.context;
+                if (context != null) {
+                    context.cancelInFlight();
+                }
+                if (job.state().finished()) {
+                    persist(job);
+                }
+            }
+            try {
+                store.clearCancel(job.id);
+            } catch (IOException e) {
+                LOG.warnf("Could not remove the cancel request of %s: %s", job.id, e.getMessage());
+            }
         }
     }
 
@@ -433,8 +554,10 @@ public class JobRunner {
         }
     }
 
-    private void saveQuietly(Job job) {
+    /** Saves the job's record (its owner's heartbeat too); failures are logged, the job goes on. */
+    private void persist(Job job) {
         try {
+            job.saved(Instant.now());
             store.save(view(job, true));
         } catch (RuntimeException e) {
             LOG.errorf("Could not save experiment %s: %s", job.id, e.getMessage());
@@ -457,6 +580,18 @@ public class JobRunner {
                 plots, job.offersStimuli() ? self + "/stimuli" : null);
         JobRecord linked = record.withLinks(links);
         return detail ? linked : linked.summary();
+    }
+
+    private static String instanceName() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (IOException e) {
+                host = "localhost";
+            }
+        }
+        return host;
     }
 
     private static ThreadFactory daemons(String name) {

@@ -8,6 +8,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +24,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dwiseneuro.serve.experiments.ExperimentResult;
 
 /**
- * The results directory: one folder per job, named by its id, holding job.json (the job's record),
- * and once it is done result.json, result.npz and plots/NAME.png. Every file is written to a temporary
+ * The results directory, shared by every instance of the service (a ReadWriteMany volume in k8s/): one
+ * folder per job, named by its id, holding job.json (the job's record, written by its owner only), and
+ * once it is done result.json, result.npz and plots/NAME.png; cancel-requested when another instance
+ * was asked to cancel it. Every file is written to a temporary
  * name and moved into place, and job.json says "done" only after the results are in place, so a crash
  * never leaves a done job without its results (a job that was running is marked interrupted when read back).
  */
@@ -36,6 +40,7 @@ final class JobStore {
     static final String RESULT_JSON = "result.json";
     static final String RESULT_NPZ = "result.npz";
     static final String PLOTS = "plots";
+    static final String CANCEL = "cancel-requested";
 
     private final Path root;
     private final ObjectMapper json;
@@ -77,6 +82,36 @@ final class JobStore {
             }
         }
         return records;
+    }
+
+    /** The record of job {@code id}, when its folder has a readable one. */
+    Optional<JobRecord> read(String id) {
+        if (!SAFE_NAME.matcher(id).matches()) {
+            return Optional.empty();
+        }
+        Path file = folder(id).resolve(JOB);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JobRecord record = json.readValue(file.toFile(), JobRecord.class);
+            return id.equals(record.id()) && record.state() != null ? Optional.of(record) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // being replaced by its owner right now, or damaged: the next read decides
+        }
+    }
+
+    /** Asks the job's owner (another instance, maybe) to cancel it: a file in its folder that the owner polls. */
+    void requestCancel(String id) throws IOException {
+        write(folder(id).resolve(CANCEL), out -> out.write(Instant.now().toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    boolean cancelRequested(String id) {
+        return Files.exists(folder(id).resolve(CANCEL));
+    }
+
+    void clearCancel(String id) throws IOException {
+        Files.deleteIfExists(folder(id).resolve(CANCEL));
     }
 
     void save(JobRecord record) {

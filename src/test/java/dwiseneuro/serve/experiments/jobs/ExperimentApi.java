@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
 
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 
@@ -18,6 +20,12 @@ final class ExperimentApi {
     static final String MOUSE = "demo-mouse-1";
 
     private ExperimentApi() {
+    }
+
+    /** Long HTTP timeouts: on a shared 2-core machine a clip behind a job's batches can take longer than 30 s. */
+    static void patientHttp() {
+        RestAssured.config = RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+                .setParam("http.socket.timeout", 300_000).setParam("http.connection.timeout", 30_000));
     }
 
     /** A luminance_steps spec: {@code levels} levels, clips of {@code frames} frames, {@code repeats} times. */

@@ -21,10 +21,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
@@ -33,6 +35,9 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dwiseneuro.serve.Readiness;
 import dwiseneuro.serve.media.NpyArray;
@@ -58,7 +63,7 @@ class ExperimentJobsTest {
     public static class Limits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("dwiseneuro.experiments.results-dir", "target/experiments-jobs-test",
+            return Map.of("dwiseneuro.experiments.results-dir", RESULTS,
                     "dwiseneuro.experiments.concurrent-jobs", "1",
                     "dwiseneuro.experiments.queued-jobs", "1",
                     "dwiseneuro.experiments.windows-in-flight", "24",
@@ -75,6 +80,7 @@ class ExperimentJobsTest {
 
     @BeforeEach
     void ready() {
+        ExperimentApi.patientHttp();
         Readiness.awaitReady();
     }
 
@@ -258,6 +264,41 @@ class ExperimentJobsTest {
         given().contentType("text/plain").body(steps(FRAMES, 1, 0)).post("/v1/mice/" + MOUSE + "/experiments")
                 .then().statusCode(415).contentType("application/problem+json");
     }
+
+    @Test
+    void anotherInstancesJobsAreAnsweredForAndStaleOnesMarkedInterrupted() throws IOException {
+        // What another pod sharing the results volume writes: a running job it saves at every tick, and one whose pod died.
+        String alive = foreignJob("another-pod-alive", Instant.now());
+        String dead = foreignJob("another-pod-dead", Instant.now().minus(Duration.ofHours(1)));
+        JsonPath running = job(alive);
+        assertEquals("running", running.getString("state"), running.prettify());
+        assertEquals("another-pod-alive", running.getString("owner"));
+        JsonPath interrupted = job(dead);
+        assertEquals("interrupted", interrupted.getString("state"), interrupted.prettify());
+        assertTrue(interrupted.getString("error").contains("stopped updating it"), interrupted.prettify());
+        assertTrue(given().get("/v1/experiments").jsonPath().<String>getList("id").containsAll(List.of(alive, dead)));
+        // Cancelling the live one leaves a request for its owner (which polls for it), answered 202: still stopping.
+        Response cancel = given().delete("/v1/experiments/" + alive);
+        assertEquals(202, cancel.statusCode(), cancel.asString());
+        assertTrue(Files.exists(Path.of(RESULTS, alive, JobStore.CANCEL)), "no cancel request for the owner");
+        given().delete("/v1/experiments/" + dead).then().statusCode(409);
+    }
+
+    private static final String RESULTS = "target/experiments-jobs-test";
+
+    private static String foreignJob(String owner, Instant updated) throws IOException {
+        String id = UUID.randomUUID().toString();
+        ObjectNode record = JSON.createObjectNode().put("id", id).put("type", "luminance_steps").put("mouse", MOUSE)
+                .put("state", "running").put("progress", 0.25).put("windows_done", 50).put("windows_total", 200)
+                .put("created", updated.minusSeconds(60).toString()).put("started", updated.minusSeconds(59).toString())
+                .put("owner", owner).put("updated", updated.toString());
+        record.set("spec", JSON.readTree(steps(FRAMES, 10, 0, 255)));
+        Files.createDirectories(Path.of(RESULTS, id));
+        JSON.writeValue(Path.of(RESULTS, id, JobStore.JOB).toFile(), record);
+        return id;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The interactive path's mean response per neuron to the step to {@code level}, from the onset on. */
     static float[] interactiveMean(int level, int neurons) {
