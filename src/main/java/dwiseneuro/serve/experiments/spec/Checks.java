@@ -1,0 +1,60 @@
+package dwiseneuro.serve.experiments.spec;
+
+import java.util.List;
+
+import dwiseneuro.serve.experiments.SpecException;
+
+/** Small validations of spec values that name the field they fail on. */
+public final class Checks {
+
+    private Checks() {
+    }
+
+    public static double positive(String field, Double value, double otherwise) {
+        double v = value == null ? otherwise : value;
+        if (!(v > 0) || !Double.isFinite(v)) {
+            throw new SpecException(field, "must be a positive number, got " + v);
+        }
+        return v;
+    }
+
+    public static double finite(String field, Double value, double otherwise) {
+        double v = value == null ? otherwise : value;
+        if (!Double.isFinite(v)) {
+            throw new SpecException(field, "must be a finite number, got " + v);
+        }
+        return v;
+    }
+
+    public static int atLeast(String field, Integer value, int otherwise, int least) {
+        int v = value == null ? otherwise : value;
+        if (v < least) {
+            throw new SpecException(field, "must be at least " + least + ", got " + v);
+        }
+        return v;
+    }
+
+    /** A non-empty list of distinct numbers within [low, high], in the given order. */
+    public static double[] values(String field, List<Double> given, double[] otherwise, double low, double high, String unit) {
+        if (given == null) {
+            return otherwise;
+        }
+        if (given.isEmpty()) {
+            throw new SpecException(field, "must hold at least one value");
+        }
+        double[] out = new double[given.size()];
+        for (int i = 0; i < out.length; i++) {
+            Double v = given.get(i);
+            if (v == null || !(v >= low && v <= high)) {
+                throw new SpecException(field + "[" + i + "]", "must be from " + low + " to " + high + " " + unit + ", got " + v);
+            }
+            for (int j = 0; j < i; j++) {
+                if (out[j] == v) {
+                    throw new SpecException(field + "[" + i + "]", "repeats the value " + v);
+                }
+            }
+            out[i] = v;
+        }
+        return out;
+    }
+}
