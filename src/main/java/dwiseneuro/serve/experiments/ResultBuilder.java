@@ -37,13 +37,29 @@ public final class ResultBuilder {
 
     /** A rows x columns table (C order): nested JSON lists and a 2-D array. */
     public ResultBuilder matrix(String key, float[] values, int rows, int columns) {
-        float[][] nested = new float[rows][];
-        for (int r = 0; r < rows; r++) {
-            nested[r] = Arrays.copyOfRange(values, r * columns, (r + 1) * columns);
-        }
-        json.put(key, nested);
-        arrays.put(key, new ExperimentResult.Array(new int[] {rows, columns}, values));
+        return tensor(key, values, rows, columns);
+    }
+
+    /** An array of any rank (C order): nested JSON lists and the array. */
+    public ResultBuilder tensor(String key, float[] values, int... shape) {
+        json.put(key, nested(values, 0, shape, 0));
+        arrays.put(key, new ExperimentResult.Array(shape, values));
         return this;
+    }
+
+    private static Object nested(float[] values, int offset, int[] shape, int axis) {
+        if (axis == shape.length - 1) {
+            return Arrays.copyOfRange(values, offset, offset + shape[axis]);
+        }
+        int stride = 1;
+        for (int a = axis + 1; a < shape.length; a++) {
+            stride *= shape[a];
+        }
+        Object[] out = new Object[shape[axis]];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = nested(values, offset + i * stride, shape, axis + 1);
+        }
+        return out;
     }
 
     /** An array for result.npz only (large maps, or tables with more than two axes). */

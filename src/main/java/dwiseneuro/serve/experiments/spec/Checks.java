@@ -57,4 +57,23 @@ public final class Checks {
         }
         return out;
     }
+
+    /** Neuron rows to plot: the spec's row indices (1 to 64 of them), or the first {@code count}. */
+    public static int[] plotNeurons(List<Integer> given, int neurons, int count) {
+        if (given == null) {
+            return java.util.stream.IntStream.range(0, Math.min(count, neurons)).toArray();
+        }
+        if (given.isEmpty() || given.size() > 64) {
+            throw new SpecException("plot_neurons", "must list 1 to 64 neuron row indices, got " + given.size());
+        }
+        int[] out = new int[given.size()];
+        for (int i = 0; i < out.length; i++) {
+            Integer n = given.get(i);
+            if (n == null || n < 0 || n >= neurons) {
+                throw new SpecException("plot_neurons[" + i + "]", "must be a neuron row index from 0 to " + (neurons - 1) + ", got " + n);
+            }
+            out[i] = n;
+        }
+        return out;
+    }
 }

@@ -3,10 +3,11 @@ package dwiseneuro.serve.experiments.stimulus;
 import java.util.SplittableRandom;
 
 /**
- * Seeded noise made of square checks, one new pattern per block of frames. A pattern holds each pixel's
- * contrast sign: +1 bright, -1 dark, 0 mean gray. Block {@code b}'s pattern depends only on the seed and
- * {@code b}, so any part of a long noise movie can be made again on its own (for a clip, a download or
- * the analysis) without keeping the rest.
+ * Seeded noise made of square checks of {@code check} x {@code check} pixels (the last row and column
+ * cut at the frame's edge), one new pattern per block of frames. A pattern holds each check's contrast
+ * sign: +1 bright, -1 dark, 0 mean gray. Block {@code b}'s pattern depends only on the seed and {@code b},
+ * so any part of a long noise movie can be made again on its own (for a clip, a download or the
+ * analysis) without keeping the rest.
  */
 public abstract class Noise {
 
@@ -22,32 +23,52 @@ public abstract class Noise {
         this.seed = seed;
     }
 
-    /** Block {@code block}'s pattern (rows x columns, C order, values -1, 0 or +1). */
-    public final float[] pattern(long block) {
-        float[] pattern = new float[height * width];
-        fill(random(block), pattern);
-        return pattern;
+    public int check() {
+        return check;
     }
 
-    protected abstract void fill(SplittableRandom random, float[] pattern);
-
-    /** Checks across and down the frame (the last ones cut at the edge). */
-    protected int checksX() {
+    /** Checks across the frame. */
+    public int checksX() {
         return (width + check - 1) / check;
     }
 
-    protected int checksY() {
+    /** Checks down the frame. */
+    public int checksY() {
         return (height + check - 1) / check;
     }
 
-    /** Sets every pixel of check (cx, cy) to {@code value}. */
-    protected void paint(float[] pattern, int cx, int cy, float value) {
-        for (int y = cy * check; y < Math.min(height, (cy + 1) * check); y++) {
-            for (int x = cx * check; x < Math.min(width, (cx + 1) * check); x++) {
-                pattern[y * width + x] = value;
+    /** Block {@code block}'s pattern per check (check rows x check columns, C order; -1, 0 or +1). */
+    public final float[] checkPattern(long block) {
+        float[] checks = new float[checksX() * checksY()];
+        fill(random(block), checks);
+        return checks;
+    }
+
+    /** Block {@code block}'s pattern per pixel (rows x columns, C order). */
+    public final float[] pattern(long block) {
+        return toPixels(checkPattern(block));
+    }
+
+    /** A per-check map (check rows x check columns) at pixel resolution: each pixel takes its check's value. */
+    public float[] toPixels(float[] checks) {
+        float[] pixels = new float[height * width];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                pixels[y * width + x] = checks[(y / check) * checksX() + x / check];
             }
         }
+        return pixels;
     }
+
+    /** The pixel position [x, y] of check {@code index}'s centre. */
+    public double[] checkCentre(int index) {
+        int cx = index % checksX();
+        int cy = index / checksX();
+        return new double[] {(cx * check + Math.min(width, (cx + 1) * check) - 1) / 2.0,
+            (cy * check + Math.min(height, (cy + 1) * check) - 1) / 2.0};
+    }
+
+    protected abstract void fill(SplittableRandom random, float[] checks);
 
     /** An independent stream per (seed, block): SplittableRandom's mixer decorrelates nearby seeds. */
     private SplittableRandom random(long block) {
@@ -62,11 +83,9 @@ public abstract class Noise {
         }
 
         @Override
-        protected void fill(SplittableRandom random, float[] pattern) {
-            for (int cy = 0; cy < checksY(); cy++) {
-                for (int cx = 0; cx < checksX(); cx++) {
-                    paint(pattern, cx, cy, random.nextBoolean() ? 1f : -1f);
-                }
+        protected void fill(SplittableRandom random, float[] checks) {
+            for (int i = 0; i < checks.length; i++) {
+                checks[i] = random.nextBoolean() ? 1f : -1f;
             }
         }
     }
@@ -82,18 +101,17 @@ public abstract class Noise {
         }
 
         @Override
-        protected void fill(SplittableRandom random, float[] pattern) {
-            int checks = checksX() * checksY();
-            int[] order = new int[checks];
-            for (int i = 0; i < checks; i++) {
+        protected void fill(SplittableRandom random, float[] checks) {
+            int[] order = new int[checks.length];
+            for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            for (int i = 0; i < Math.min(spots, checks); i++) { // partial Fisher-Yates: distinct checks
-                int j = i + random.nextInt(checks - i);
+            for (int i = 0; i < Math.min(spots, order.length); i++) { // partial Fisher-Yates: distinct checks
+                int j = i + random.nextInt(order.length - i);
                 int chosen = order[j];
                 order[j] = order[i];
                 order[i] = chosen;
-                paint(pattern, chosen % checksX(), chosen / checksX(), random.nextBoolean() ? 1f : -1f);
+                checks[chosen] = random.nextBoolean() ? 1f : -1f;
             }
         }
     }

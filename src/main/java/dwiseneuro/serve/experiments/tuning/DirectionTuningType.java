@@ -13,6 +13,7 @@ import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
 import dwiseneuro.serve.experiments.ExperimentType;
+import dwiseneuro.serve.experiments.spec.Checks;
 import dwiseneuro.serve.experiments.spec.Directions;
 import dwiseneuro.serve.experiments.spec.SpecReader;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
@@ -45,8 +46,8 @@ public class DirectionTuningType implements ExperimentType {
         double[] tfs = GratingSetup.temporalFrequencies("temporal_frequency", spec.temporalFrequency(), new double[] {2},
                 setup.protocol().fps(), setup.protocol().plan());
         Aperture aperture = spec.aperture() == null ? null : spec.aperture().resolve("aperture", setup.protocol().display(),
-                dwiseneuro.serve.experiments.spec.Checks.positive("aperture.radius_deg", spec.aperture().radiusDeg(), 30));
-        int[] plotted = GratingSetup.plotNeurons(spec.plotNeurons(), mouse.neurons(), 16);
+                Checks.positive("aperture.radius_deg", spec.aperture().radiusDeg(), 30));
+        int[] plotted = Checks.plotNeurons(spec.plotNeurons(), mouse.neurons(), 16);
         return new DirectionTuning(setup, gratings(setup, sfs, tfs, directions, aperture), directions, sfs, tfs, aperture,
                 plotted);
     }

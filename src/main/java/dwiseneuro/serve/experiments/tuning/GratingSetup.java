@@ -64,23 +64,4 @@ record GratingSetup(Protocol protocol, Timing timing, double contrast, double ph
         return Checks.values(field, given, otherwise, 0, limit, "Hz (the model samples every " + plan.step()
                 + "th frame of " + fps + " fps, so " + limit + " Hz is the fastest drift it sees unaliased)");
     }
-
-    /** Neurons to plot: the spec's row indices, or the first {@code count}. */
-    static int[] plotNeurons(List<Integer> given, int neurons, int count) {
-        if (given == null) {
-            return java.util.stream.IntStream.range(0, Math.min(count, neurons)).toArray();
-        }
-        if (given.isEmpty() || given.size() > 64) {
-            throw new SpecException("plot_neurons", "must list 1 to 64 neuron row indices, got " + given.size());
-        }
-        int[] out = new int[given.size()];
-        for (int i = 0; i < out.length; i++) {
-            Integer n = given.get(i);
-            if (n == null || n < 0 || n >= neurons) {
-                throw new SpecException("plot_neurons[" + i + "]", "must be a neuron row index from 0 to " + (neurons - 1) + ", got " + n);
-            }
-            out[i] = n;
-        }
-        return out;
-    }
 }

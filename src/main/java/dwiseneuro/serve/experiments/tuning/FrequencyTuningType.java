@@ -1,0 +1,48 @@
+package dwiseneuro.serve.experiments.tuning;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dwiseneuro.serve.ServeConfig;
+import dwiseneuro.serve.ensemble.Manifest;
+import dwiseneuro.serve.experiments.Experiment;
+import dwiseneuro.serve.experiments.ExperimentType;
+import dwiseneuro.serve.experiments.spec.Checks;
+import dwiseneuro.serve.experiments.spec.Directions;
+import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.stimulus.Aperture;
+
+/** {@code frequency_tuning}: a spatial x temporal frequency grid of drifting gratings. */
+@ApplicationScoped
+public class FrequencyTuningType implements ExperimentType {
+
+    public static final String NAME = "frequency_tuning";
+
+    private final ServeConfig config;
+
+    public FrequencyTuningType(ServeConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
+        FrequencyTuningSpec spec = SpecReader.read(json, FrequencyTuningSpec.class);
+        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
+        double[] sfs = GratingSetup.spatialFrequencies("spatial_frequencies", spec.spatialFrequencies(),
+                new double[] {0.01, 0.02, 0.04, 0.08, 0.12}, setup.protocol().display());
+        double[] tfs = GratingSetup.temporalFrequencies("temporal_frequencies", spec.temporalFrequencies(),
+                new double[] {0.5, 1, 2, 4}, setup.protocol().fps(), setup.protocol().plan());
+        double[] directions = Directions.parse("directions", spec.directions(), 4, 1);
+        Aperture aperture = spec.aperture() == null ? null : spec.aperture().resolve("aperture", setup.protocol().display(),
+                Checks.positive("aperture.radius_deg", spec.aperture().radiusDeg(), 30));
+        int[] plotted = Checks.plotNeurons(spec.plotNeurons(), mouse.neurons(), 16);
+        return new FrequencyTuning(setup, DirectionTuningType.gratings(setup, sfs, tfs, directions, aperture), sfs, tfs,
+                directions, aperture, plotted);
+    }
+}
