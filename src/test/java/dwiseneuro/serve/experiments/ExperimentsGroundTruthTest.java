@@ -20,6 +20,8 @@ import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.analysis.DirectionSelectivity;
 import dwiseneuro.serve.experiments.rf.ReceptiveFieldsType;
 import dwiseneuro.serve.experiments.tuning.DirectionTuningType;
+import dwiseneuro.serve.experiments.tuning.FrequencyTuningType;
+import dwiseneuro.serve.experiments.tuning.SizeTuningType;
 import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,7 +31,10 @@ import io.quarkus.test.junit.TestProfile;
  * Ground truth: experiments run through the real service (its scheduler, the TorchScript member through
  * DJL) on neurons whose tuning is known by construction ({@link DetectorEnsembleProfile}). Direction
  * tuning must find every motion detector's preferred direction to within the direction step and rank
- * their DSIs as built; noise mapping must find every spot detector's centre to within 2 pixels.
+ * their DSIs as built; noise mapping must find every spot detector's centre to within 2 pixels;
+ * frequency tuning must find the spatial frequency the detectors' filters are built for and the temporal
+ * frequency their two-frame correlation favours; size tuning must tell the surround-suppressed neuron
+ * from the plain one.
  */
 @QuarkusTest
 @TestProfile(DetectorEnsembleProfile.class)
@@ -47,6 +52,10 @@ class ExperimentsGroundTruthTest {
     DirectionTuningType directionTuning;
     @Inject
     ReceptiveFieldsType receptiveFields;
+    @Inject
+    FrequencyTuningType frequencyTuning;
+    @Inject
+    SizeTuningType sizeTuning;
 
     @BeforeEach
     void ready() throws Exception {
@@ -131,6 +140,53 @@ class ExperimentsGroundTruthTest {
         ExperimentResult.Array maps = result.arrays().get("rf_maps");
         assertEquals(java.util.List.of(mouse.neurons(), 36, 64), java.util.Arrays.stream(maps.shape()).boxed().toList());
         assertTrue(result.plots().get("rf_mosaic.png").length > 1000);
+        keepPlots(result);
+    }
+
+    @Test
+    void frequencyTuningFindsTheFrequenciesTheDetectorsAreBuiltFor() throws Exception {
+        Manifest manifest = ensemble.manifest().orElseThrow();
+        Manifest.Mouse mouse = ensemble.mouse("motion").orElseThrow();
+        Experiment experiment = frequencyTuning.parse(JSON.readTree("{\"type\": \"frequency_tuning\", "
+                + "\"spatial_frequencies\": [0.02, 0.04, 0.08], \"temporal_frequencies\": [1, 4, 7], \"directions\": 8, "
+                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}"), manifest, mouse);
+        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
+        ExperimentResult result = experiment.run(context);
+        assertEquals(experiment.totalWindows(), context.windows.get());
+        JsonNode json = JSON.valueToTree(result.json());
+        double[] sf = numbers(json.get("preferred_spatial_frequency"));
+        double[] tf = numbers(json.get("preferred_temporal_frequency"));
+        double built = DetectorEnsembleProfile.truth().get("motion_spatial_frequency").asDouble();
+        // M = |z|^2 sin(2 pi tf dt), dt = 2 frames at 30 fps: largest at 3.75 Hz, so 4 Hz of 1, 4, 7
+        System.out.println("neuron  preferred SF (built " + built + ")  preferred TF (expected 4)");
+        for (int n = 0; n < mouse.neurons(); n++) {
+            System.out.printf("%6d  %8.3f  %8.1f%n", n, sf[n], tf[n]);
+            assertEquals(built, sf[n], 1e-9, "neuron " + n);
+            assertEquals(4.0, tf[n], 1e-9, "neuron " + n);
+        }
+        assertEquals(3, json.get("responses").get(0).size());
+        assertEquals(3, json.get("responses").get(0).get(0).size());
+        keepPlots(result);
+    }
+
+    @Test
+    void sizeTuningTellsTheSurroundSuppressedNeuron() throws Exception {
+        Manifest manifest = ensemble.manifest().orElseThrow();
+        Manifest.Mouse mouse = ensemble.mouse("surround").orElseThrow();
+        Experiment experiment = sizeTuning.parse(JSON.readTree("{\"type\": \"size_tuning\", \"center_px\": [31.5, 17.5], "
+                + "\"radii_deg\": [5, 10, 20, 30, 45, 60, 90], \"directions\": [0], "
+                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}"), manifest, mouse);
+        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
+        ExperimentResult result = experiment.run(context);
+        assertEquals(experiment.totalWindows(), context.windows.get());
+        JsonNode json = JSON.valueToTree(result.json());
+        double[] size = numbers(json.get("preferred_size"));
+        double[] ssi = numbers(json.get("surround_suppression"));
+        System.out.printf("plain neuron: preferred size %.0f deg, SSI %.3f; suppressed neuron: %.0f deg, SSI %.3f%n",
+                size[0], ssi[0], size[1], ssi[1]);
+        assertTrue(ssi[0] < 0.1, "the plain detector is not suppressed: " + ssi[0]);
+        assertTrue(ssi[1] > 0.4, "the centre-surround detector is suppressed: " + ssi[1]);
+        assertTrue(size[1] < size[0], "suppression makes the preferred size smaller");
         keepPlots(result);
     }
 
