@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.block.RectangleConstraint;
 import org.jfree.chart.title.TextTitle;
 
 /** Small JFreeChart charts (one per neuron) laid out in a grid under a title, as one PNG. Headless. */
@@ -37,8 +38,9 @@ final class ChartGrid {
             g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, image.getWidth(), image.getHeight());
-            new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 14))
-                    .draw(g, new Rectangle2D.Double(0, 4, image.getWidth(), TITLE_HEIGHT - 4));
+            TextTitle heading = new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 14));
+            heading.arrange(g, new RectangleConstraint(image.getWidth(), TITLE_HEIGHT - 4)); // lays out the text
+            heading.draw(g, new Rectangle2D.Double(0, 4, image.getWidth(), TITLE_HEIGHT - 4));
             for (int i = 0; i < charts.size(); i++) {
                 charts.get(i).draw(g, new Rectangle2D.Double((i % cols) * tileWidth, TITLE_HEIGHT + (i / cols) * tileHeight,
                         tileWidth, tileHeight));
