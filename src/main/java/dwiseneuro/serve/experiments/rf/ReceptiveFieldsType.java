@@ -37,7 +37,7 @@ public class ReceptiveFieldsType implements ExperimentType {
 
     @Override
     public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        ReceptiveFieldsSpec spec = SpecReader.read(json, ReceptiveFieldsSpec.class);
+        ReceptiveFieldsSpec spec = SpecReader.read(json, ReceptiveFieldsSpec.class, NAME);
         Luminance luminance = Luminance.resolve(spec.meanLuminance(), mouse);
         double contrast = spec.contrast() == null ? 1.0 : spec.contrast();
         luminance.checkContrast("contrast", contrast);

@@ -23,27 +23,30 @@ public record ApertureSpec(
 
     /** The aperture at this spec's centre with radius {@code radius}, checked against the display. */
     public Aperture resolve(String field, DisplayGeometry display, double radius) {
-        double[] centre = centre(field, centerDeg, centerPx, display);
+        double[] centre = centre(field + ".", centerDeg, centerPx, display);
         return new Aperture(centre[0], centre[1], radius);
     }
 
-    /** [azimuth, elevation] of a centre given in degrees or pixels (the screen's centre when neither). */
-    public static double[] centre(String field, List<Double> deg, List<Double> px, DisplayGeometry display) {
+    /**
+     * [azimuth, elevation] of a centre given in degrees or pixels (the screen's centre when neither);
+     * {@code prefix} names where the fields are, e.g. {@code "aperture."} or {@code ""}.
+     */
+    public static double[] centre(String prefix, List<Double> deg, List<Double> px, DisplayGeometry display) {
         if (deg != null && px != null) {
-            throw new SpecException(field + ".center_deg", "give center_deg or center_px, not both");
+            throw new SpecException(prefix + "center_deg", "give center_deg or center_px, not both");
         }
         if (px != null) {
-            double[] xy = pair(field + ".center_px", px);
+            double[] xy = pair(prefix + "center_px", px);
             if (xy[0] < -0.5 || xy[0] > display.width() - 0.5 || xy[1] < -0.5 || xy[1] > display.height() - 0.5) {
-                throw new SpecException(field + ".center_px", "must lie on the " + display.height() + " x "
+                throw new SpecException(prefix + "center_px", "must lie on the " + display.height() + " x "
                         + display.width() + " frame ([x, y], x 0.." + (display.width() - 1) + ", y 0.." + (display.height() - 1) + ")");
             }
             return display.toDegrees(xy[0], xy[1]);
         }
         if (deg != null) {
-            double[] angles = pair(field + ".center_deg", deg);
+            double[] angles = pair(prefix + "center_deg", deg);
             if (Math.abs(angles[0]) >= 89 || Math.abs(angles[1]) >= 89) {
-                throw new SpecException(field + ".center_deg", "must be within 89 degrees of the screen's centre, got " + deg);
+                throw new SpecException(prefix + "center_deg", "must be within 89 degrees of the screen's centre, got " + deg);
             }
             return angles;
         }

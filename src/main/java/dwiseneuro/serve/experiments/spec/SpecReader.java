@@ -29,9 +29,13 @@ public final class SpecReader {
     private SpecReader() {
     }
 
-    public static <T> T read(JsonNode spec, Class<T> type) {
+    /** Binds {@code spec}, whose {@code type} must be {@code name}. */
+    public static <T> T read(JsonNode spec, Class<T> type, String name) {
         if (spec == null || !spec.isObject()) {
             throw new SpecException("type", "the spec must be a JSON object");
+        }
+        if (!name.equals(spec.path("type").asText(null))) {
+            throw new SpecException("type", "must be \"" + name + "\" for this experiment, got " + spec.get("type"));
         }
         try {
             return JSON.treeToValue(spec, type);

@@ -19,13 +19,18 @@ public record TimingSpec(
         @Schema(description = "Gray frames after the stimulus", defaultValue = "0", example = "0")
         @JsonProperty("gray_after_frames") Integer grayAfterFrames) {
 
-    /** The timing with defaults filled in, checked against the model's window and the clip limit. */
+    /**
+     * The timing with defaults filled in (latency {@code defaultLatency}, at most a third of the stimulus),
+     * checked against the model's window and the clip limit.
+     */
     public static Timing resolve(TimingSpec spec, ResponseSpec response, int defaultStimulus, int defaultLatency,
                                  WindowPlan plan, int maxFrames) {
         TimingSpec s = spec == null ? new TimingSpec(null, null, null) : spec;
-        int latency = response == null || response.latencyFrames() == null ? defaultLatency : response.latencyFrames();
-        return new Timing(s.grayBeforeFrames == null ? 30 : s.grayBeforeFrames,
-                s.stimulusFrames == null ? defaultStimulus : s.stimulusFrames,
+        int stimulus = s.stimulusFrames == null ? defaultStimulus : s.stimulusFrames;
+        // by default at most a third of a short stimulus is left out
+        int latency = response == null || response.latencyFrames() == null ? Math.min(defaultLatency, stimulus / 3)
+                : response.latencyFrames();
+        return new Timing(s.grayBeforeFrames == null ? 30 : s.grayBeforeFrames, stimulus,
                 s.grayAfterFrames == null ? 0 : s.grayAfterFrames, latency).check(plan, maxFrames);
     }
 }

@@ -38,7 +38,7 @@ public class DirectionTuningType implements ExperimentType {
 
     @Override
     public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        DirectionTuningSpec spec = SpecReader.read(json, DirectionTuningSpec.class);
+        DirectionTuningSpec spec = SpecReader.read(json, DirectionTuningSpec.class, NAME);
         GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
         double[] directions = Directions.parse("directions", spec.directions(), 16, 4);
         double[] sfs = GratingSetup.spatialFrequencies("spatial_frequency", spec.spatialFrequency(), new double[] {0.04},

@@ -32,7 +32,7 @@ public class FrequencyTuningType implements ExperimentType {
 
     @Override
     public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        FrequencyTuningSpec spec = SpecReader.read(json, FrequencyTuningSpec.class);
+        FrequencyTuningSpec spec = SpecReader.read(json, FrequencyTuningSpec.class, NAME);
         GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
         double[] sfs = GratingSetup.spatialFrequencies("spatial_frequencies", spec.spatialFrequencies(),
                 new double[] {0.01, 0.02, 0.04, 0.08, 0.12}, setup.protocol().display());

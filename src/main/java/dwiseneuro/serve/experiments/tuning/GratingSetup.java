@@ -61,7 +61,7 @@ record GratingSetup(Protocol protocol, Timing timing, double contrast, double ph
      */
     static double[] temporalFrequencies(String field, List<Double> given, double[] otherwise, int fps, WindowPlan plan) {
         double limit = fps / (2.0 * plan.step());
-        return Checks.values(field, given, otherwise, 0, limit, "Hz (the model samples every " + plan.step()
-                + "th frame of " + fps + " fps, so " + limit + " Hz is the fastest drift it sees unaliased)");
+        return Checks.values(field, given, otherwise, 0, limit, "Hz (the model's window takes every " + plan.step()
+                + " frames of " + fps + " fps, so " + limit + " Hz is the fastest drift it sees unaliased)");
     }
 }

@@ -41,9 +41,9 @@ public class SizeTuningType implements ExperimentType {
 
     @Override
     public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        SizeTuningSpec spec = SpecReader.read(json, SizeTuningSpec.class);
+        SizeTuningSpec spec = SpecReader.read(json, SizeTuningSpec.class, NAME);
         GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
-        double[] centre = ApertureSpec.centre("center", spec.centerDeg(), spec.centerPx(), setup.protocol().display());
+        double[] centre = ApertureSpec.centre("", spec.centerDeg(), spec.centerPx(), setup.protocol().display());
         double[] radii = Checks.values("radii_deg", spec.radiiDeg(), new double[] {2.5, 5, 10, 15, 20, 30, 45, 60, 90},
                 0.1, 180, "degrees");
         double[] directions = Directions.parse("directions", spec.directions(), 4, 1);
