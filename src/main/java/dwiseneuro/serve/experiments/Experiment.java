@@ -1,7 +1,5 @@
 package dwiseneuro.serve.experiments;
 
-import java.util.Optional;
-
 /**
  * One in-silico experiment, ready to run: built by its {@link ExperimentType} from a validated spec for
  * one mouse. It knows its cost up front (for progress and the per-job limit) and runs its stimuli
@@ -17,12 +15,4 @@ public interface Experiment {
 
     /** Runs the stimuli through {@code context} and analyses the responses. */
     ExperimentResult run(ExperimentContext context) throws InterruptedException;
-
-    /**
-     * The stimuli the run shows, each one rendered on request as .npy or .mp4 (the same spec gives the
-     * same stimuli); empty for experiments whose stimuli are found by the run (most exciting inputs).
-     */
-    default Optional<ExperimentStimuli> stimuli() {
-        return Optional.empty();
-    }
 }

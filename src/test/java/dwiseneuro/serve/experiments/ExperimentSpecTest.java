@@ -21,7 +21,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.rf.ReceptiveFieldsType;
-import dwiseneuro.serve.experiments.stimulus.StimulusVideo;
+import dwiseneuro.serve.media.NpyArray;
+import dwiseneuro.serve.media.NpyReader;
 import dwiseneuro.serve.experiments.tuning.DirectionTuningType;
 import dwiseneuro.serve.experiments.tuning.FrequencyTuningType;
 import dwiseneuro.serve.experiments.tuning.SizeTuningType;
@@ -126,24 +127,24 @@ class ExperimentSpecTest {
                 .totalWindows());
 
         Experiment experiment = parse("{\"type\": \"direction_tuning\", \"directions\": 8, \"contrast\": 0.5}", "motion");
-        ExperimentStimuli stimuli = experiment.stimuli().orElseThrow();
-        assertEquals(8, stimuli.count());
-        assertEquals(135.0, stimuli.condition(3).get("direction"));
-        StimulusVideo video = stimuli.video(3);
-        assertEquals(List.of(36, 64, 90), List.of(video.height(), video.width(), video.frames()));
-        assertEquals(110f, video.at(5, 5, 0), "gray before onset at the manifest's video_mean");
+        StimulusDownloads stimuli = (StimulusDownloads) experiment;
+        assertEquals(8, stimuli.stimulusNames().size());
+        assertEquals("trial_003", stimuli.stimulusNames().get(3));
+        NpyArray video = NpyReader.read("trial_003.npy", stimuli.npy("trial_003")); // direction 135
+        assertEquals(List.of(36, 64, 90), java.util.Arrays.stream(video.shape()).boxed().toList());
+        assertEquals(110f, video.data()[(5 * 64 + 5) * 90], "gray before onset at the manifest's video_mean");
         float lo = 255;
         float hi = 0;
         for (int i = 0; i < 36 * 64; i++) {
-            lo = Math.min(lo, video.values()[i * 90 + 45]);
-            hi = Math.max(hi, video.values()[i * 90 + 45]);
+            lo = Math.min(lo, video.data()[i * 90 + 45]);
+            hi = Math.max(hi, video.data()[i * 90 + 45]);
         }
         assertEquals(55f, lo, 1f, "contrast 0.5 about 110");
         assertEquals(165f, hi, 1f);
-        ExperimentStimuli noise = parse("{\"type\": \"receptive_fields\", \"frames\": 1000}", "motion").stimuli().orElseThrow();
-        assertEquals(2, noise.count());
-        assertEquals(100L, noise.condition(1).get("first_block"));
-        assertTrue(java.util.Arrays.equals(noise.video(1).values(), noise.video(1).values()), "rendered again, the same");
+        StimulusDownloads noise = (StimulusDownloads) parse("{\"type\": \"receptive_fields\", \"frames\": 1000}", "motion");
+        assertEquals(List.of("noise_000", "noise_001"), noise.stimulusNames());
+        assertTrue(java.util.Arrays.equals(noise.npy("noise_001"), noise.npy("noise_001")), "rendered again, the same");
+        assertTrue(noise.mp4("noise_001").length > 1000);
     }
 
     @Test

@@ -84,6 +84,8 @@ class ExperimentsGroundTruthTest {
         assertTrue(json.get("mean_luminance_source").asText().startsWith("manifest"));
         assertEquals("manifest (the mouse's training mean)", json.get("behavior_source").asText());
         assertTrue(json.get("response_measure").get("definition").asText().contains("baseline"));
+        assertEquals("trial_003", json.get("stimuli").get(3).get("name").asText());
+        assertEquals(67.5, json.get("stimuli").get(3).get("direction").asDouble(), "the result lists each trial's grating");
         JsonNode truth = DetectorEnsembleProfile.truth().get("motion");
         System.out.println("neuron  built dir  found dir  error   built DSI  found DSI  dsi_vector");
         for (int n = 0; n < mouse.neurons(); n++) {

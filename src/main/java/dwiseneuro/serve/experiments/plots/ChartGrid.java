@@ -14,6 +14,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.block.RectangleConstraint;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.data.Range;
 
 /** Small JFreeChart charts (one per neuron) laid out in a grid under a title, as one PNG. Headless. */
 final class ChartGrid {
@@ -39,7 +40,7 @@ final class ChartGrid {
             g.setColor(Color.WHITE);
             g.fillRect(0, 0, image.getWidth(), image.getHeight());
             TextTitle heading = new TextTitle(title, new Font(Font.SANS_SERIF, Font.BOLD, 14));
-            heading.arrange(g, new RectangleConstraint(image.getWidth(), TITLE_HEIGHT - 4)); // lays out the text
+            heading.arrange(g, new RectangleConstraint(new Range(0, image.getWidth()), new Range(0, TITLE_HEIGHT - 4))); // lays out the text
             heading.draw(g, new Rectangle2D.Double(0, 4, image.getWidth(), TITLE_HEIGHT - 4));
             for (int i = 0; i < charts.size(); i++) {
                 charts.get(i).draw(g, new Rectangle2D.Double((i % cols) * tileWidth, TITLE_HEIGHT + (i / cols) * tileHeight,

@@ -3,14 +3,12 @@ package dwiseneuro.serve.experiments.rf;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.IntStream;
 
-import dwiseneuro.serve.experiments.Experiment;
 import dwiseneuro.serve.experiments.ExperimentContext;
 import dwiseneuro.serve.experiments.ExperimentResult;
-import dwiseneuro.serve.experiments.ExperimentStimuli;
 import dwiseneuro.serve.experiments.ResultBuilder;
+import dwiseneuro.serve.experiments.StimulusExperiment;
 import dwiseneuro.serve.experiments.analysis.GaussianFit;
 import dwiseneuro.serve.experiments.analysis.ResponseWeightedAverage;
 import dwiseneuro.serve.experiments.display.DisplayGeometry;
@@ -31,7 +29,7 @@ import dwiseneuro.serve.experiments.stimulus.StimulusVideo;
  * response-weighted averages of the noise ({@link ResponseWeightedAverage}), accumulated clip by clip;
  * a 2-D Gaussian ({@link GaussianFit}) is fitted to each map on the check grid.
  */
-final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
+final class ReceptiveFieldMapping extends StimulusExperiment {
 
     /** Noise clips are long: two in flight keep a device busy and bound what is held. */
     private static final int IN_FLIGHT = 2;
@@ -69,19 +67,19 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
     @Override
     public long totalWindows() {
         long windows = 0;
-        for (int c = 0; c < count(); c++) {
+        for (int c = 0; c < clips(); c++) {
             windows += protocol.windows(clipFrames(c));
         }
         return windows;
     }
 
     @Override
-    public Optional<ExperimentStimuli> stimuli() {
-        return Optional.of(this);
+    protected String prefix() {
+        return "noise";
     }
 
     @Override
-    public int count() {
+    protected int clips() {
         return (blocks + blocksPerClip - 1) / blocksPerClip;
     }
 
@@ -94,7 +92,7 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
     }
 
     @Override
-    public Map<String, Object> condition(int clip) {
+    protected Map<String, Object> condition(int clip) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("noise", kind);
         out.put("seed", seed);
@@ -106,7 +104,7 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
     }
 
     @Override
-    public StimulusVideo video(int clip) {
+    protected StimulusVideo video(int clip) {
         double mean = protocol.luminance().mean();
         int n = blocksIn(clip);
         NoiseStimulus movie = new NoiseStimulus(noise, (long) clip * blocksPerClip, n, blockFrames, mean, contrast);
@@ -114,7 +112,7 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
     }
 
     @Override
-    public int fps() {
+    protected int fps() {
         return protocol.fps();
     }
 
@@ -122,10 +120,10 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
     public ExperimentResult run(ExperimentContext context) throws InterruptedException {
         int neurons = protocol.mouse().neurons();
         int checks = noise.checksX() * noise.checksY();
-        context.log(type() + ": " + blocks + " " + kind + " noise blocks of " + blockFrames + " frames in " + count()
+        context.log(type() + ": " + blocks + " " + kind + " noise blocks of " + blockFrames + " frames in " + clips()
                 + " clips, " + totalWindows() + " windows");
         ResponseWeightedAverage average = new ResponseWeightedAverage(neurons, checks);
-        Trials.run(context, count(), c -> protocol.clip(video(c)), IN_FLIGHT, (c, responses) -> {
+        Trials.run(context, clips(), c -> protocol.clip(video(c)), IN_FLIGHT, (c, responses) -> {
             int n = blocksIn(c);
             int frames = clipFrames(c);
             float[] blockResponses = new float[neurons * n];
@@ -203,7 +201,7 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
         stimulus.put("check_px", noise.check());
         stimulus.put("checks", new int[] {noise.checksX(), noise.checksY()});
         stimulus.put("contrast", contrast);
-        stimulus.put("clips", count());
+        stimulus.put("clips", clips());
         Map<String, Object> measure = new LinkedHashMap<>();
         measure.put("latency_frames", latency);
         measure.put("definition", "a block's response = mean predicted response over frames [onset + latency_frames, onset + "
@@ -214,6 +212,7 @@ final class ReceptiveFieldMapping implements Experiment, ExperimentStimuli {
         header.put("stimulus", stimulus);
         header.put("response_measure", measure);
         header.put("windows", totalWindows());
+        header.put("stimuli", stimulusListing());
         return new ResultBuilder(header)
                 .put("analysis", "rf_maps[n] = sum_b r_nb (s_b - mean s) / sum_b r_nb, the response-weighted average of the "
                         + "noise's contrast sign s (-1 dark, 0 gray, +1 bright), neurons x rows x columns. A 2-D Gaussian "

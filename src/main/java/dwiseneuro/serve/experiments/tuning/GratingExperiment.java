@@ -3,12 +3,10 @@ package dwiseneuro.serve.experiments.tuning;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
-import dwiseneuro.serve.experiments.Experiment;
 import dwiseneuro.serve.experiments.ExperimentContext;
 import dwiseneuro.serve.experiments.ExperimentResult;
-import dwiseneuro.serve.experiments.ExperimentStimuli;
+import dwiseneuro.serve.experiments.StimulusExperiment;
 import dwiseneuro.serve.experiments.analysis.ConditionResponses;
 import dwiseneuro.serve.experiments.protocol.Protocol;
 import dwiseneuro.serve.experiments.protocol.Timing;
@@ -21,7 +19,7 @@ import dwiseneuro.serve.experiments.stimulus.StimulusVideo;
  * An experiment that shows one grating trial per condition (gray, grating, gray), measures each neuron's
  * response to each trial, and leaves the analysis of the neurons x conditions table to its subclass.
  */
-abstract class GratingExperiment implements Experiment, ExperimentStimuli {
+abstract class GratingExperiment extends StimulusExperiment {
 
     /** Clips queued at once: enough to keep the devices busy, few enough to bound the memory held. */
     static final int IN_FLIGHT = 4;
@@ -42,22 +40,22 @@ abstract class GratingExperiment implements Experiment, ExperimentStimuli {
     }
 
     @Override
-    public Optional<ExperimentStimuli> stimuli() {
-        return Optional.of(this);
-    }
-
-    @Override
-    public int count() {
+    protected int clips() {
         return conditions.size();
     }
 
     @Override
-    public Map<String, Object> condition(int index) {
+    protected String prefix() {
+        return "trial";
+    }
+
+    @Override
+    protected Map<String, Object> condition(int index) {
         return conditions.get(index).parameters();
     }
 
     @Override
-    public StimulusVideo video(int index) {
+    protected StimulusVideo video(int index) {
         GratingCondition c = conditions.get(index);
         double mean = protocol.luminance().mean();
         GratingStimulus grating = new GratingStimulus(protocol.display(), c.grating(), c.aperture(), c.surround(), mean,
@@ -66,7 +64,7 @@ abstract class GratingExperiment implements Experiment, ExperimentStimuli {
     }
 
     @Override
-    public int fps() {
+    protected int fps() {
         return protocol.fps();
     }
 
@@ -104,6 +102,7 @@ abstract class GratingExperiment implements Experiment, ExperimentStimuli {
         json.put("response_measure", timing.describe(protocol.fps()));
         json.put("trials", conditions.size());
         json.put("windows", totalWindows());
+        json.put("stimuli", stimulusListing());
         return json;
     }
 }
