@@ -22,7 +22,7 @@ import dwiseneuro.serve.experiments.spec.TimingSpec;
 public record DirectionTuningSpec(
         @Schema(required = true, enumeration = {"direction_tuning"}, example = "direction_tuning") String type,
         @Schema(description = "A count (evenly spaced from 0) or a list of degrees; direction of motion, 0 = rightwards, "
-                + "90 = upwards, counter-clockwise. Default 16", oneOf = {Integer.class, double[].class}, example = "8")
+                + "90 = upwards, counter-clockwise. Default 16", oneOf = {Integer.class, double[].class}, implementation = Void.class, example = "8")
         JsonNode directions,
         @Schema(description = "Cycles per degree, one value or a list (default 0.04)", type = SchemaType.ARRAY,
                 implementation = Double.class, example = "[0.04]")

@@ -25,7 +25,7 @@ public record FrequencyTuningSpec(
         @Schema(description = "Hz (default [0.5, 1, 2, 4])", example = "[1, 2, 4]")
         @JsonProperty("temporal_frequencies") List<Double> temporalFrequencies,
         @Schema(description = "A count (evenly spaced from 0) or a list of degrees (default 4); each neuron's grid is "
-                + "taken at its best direction", oneOf = {Integer.class, double[].class}, example = "4")
+                + "taken at its best direction", oneOf = {Integer.class, double[].class}, implementation = Void.class, example = "4")
         JsonNode directions,
         @Schema(description = "Michelson contrast 0..1 (default 1)", example = "1") Double contrast,
         @Schema(description = "Phase at the screen's centre at onset, degrees (default 0)", example = "0") Double phase,

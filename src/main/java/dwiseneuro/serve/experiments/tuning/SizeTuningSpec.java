@@ -28,7 +28,7 @@ public record SizeTuningSpec(
                 example = "[5, 10, 20, 40, 60]")
         @JsonProperty("radii_deg") List<Double> radiiDeg,
         @Schema(description = "A count (evenly spaced from 0) or a list of degrees (default 4); each neuron's curve is "
-                + "taken at its best direction", oneOf = {Integer.class, double[].class}, example = "4")
+                + "taken at its best direction", oneOf = {Integer.class, double[].class}, implementation = Void.class, example = "4")
         JsonNode directions,
         @Schema(description = "Cycles per degree (default 0.04)", example = "0.04")
         @JsonProperty("spatial_frequency") Double spatialFrequency,
