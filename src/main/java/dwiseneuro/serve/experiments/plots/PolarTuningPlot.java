@@ -37,7 +37,7 @@ public final class PolarTuningPlot {
         for (int n : neurons) {
             XYSeries curve = new XYSeries("response", false, true);
             XYSeries rest = new XYSeries("baseline", false, true);
-            double top = 0;
+            double top = Math.max(0, baseline[n]); // the baseline circle stays inside, even above every response
             for (int k = 0; k < d; k++) {
                 curve.add(directions[k], Math.max(0, curves[n * d + k]));
                 top = Math.max(top, curves[n * d + k]);
