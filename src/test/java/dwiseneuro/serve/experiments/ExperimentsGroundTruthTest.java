@@ -64,16 +64,12 @@ class ExperimentsGroundTruthTest {
 
     @Test
     void directionTuningRecoversPreferredDirectionsAndRanksDsi() throws Exception {
-        Manifest manifest = ensemble.manifest().orElseThrow();
         Manifest.Mouse mouse = ensemble.mouse("motion").orElseThrow();
-        Experiment experiment = directionTuning.parse(JSON.readTree("{\"type\": \"direction_tuning\", \"directions\": 16, "
-                + "\"spatial_frequency\": 0.04, \"temporal_frequency\": 2}"), manifest, mouse);
-        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
-        ExperimentResult result = experiment.run(context);
-        assertEquals(experiment.totalWindows(), context.windows.get(), "totalWindows is what the run submits");
-        assertEquals(16 * 60, experiment.totalWindows(), "16 trials of 90 frames, 60 windows each");
-
-        JsonNode json = JSON.valueToTree(result.json()); // as the API serialises it
+        Run run = run(directionTuning, "{\"type\": \"direction_tuning\", \"directions\": 16, "
+                + "\"spatial_frequency\": 0.04, \"temporal_frequency\": 2}", "motion");
+        assertEquals(16 * 60, run.windows(), "16 trials of 90 frames, 60 windows each");
+        ExperimentResult result = run.result();
+        JsonNode json = run.json();
         double[] preferred = numbers(json.get("preferred_direction"));
         double[] dsi = numbers(json.get("dsi"));
         double[] dsiVector = numbers(json.get("dsi_vector"));
@@ -107,22 +103,18 @@ class ExperimentsGroundTruthTest {
             }
         }
         assertTrue(result.plots().get("polar_tuning.png").length > 1000);
-        keepPlots(result);
         assertEquals(mouse.neurons() * 16, result.arrays().get("responses").values().length);
     }
 
     @Test
     void noiseMappingRecoversEverySpotCentre() throws Exception {
-        Manifest manifest = ensemble.manifest().orElseThrow();
         Manifest.Mouse mouse = ensemble.mouse("spots").orElseThrow();
-        Experiment experiment = receptiveFields.parse(JSON.readTree("{\"type\": \"receptive_fields\", \"noise\": \"white\", "
+        Run run = run(receptiveFields, "{\"type\": \"receptive_fields\", \"noise\": \"white\", "
                 + "\"frames\": 2400, \"block_frames\": 4, \"check_px\": 2, \"seed\": 3, \"clip_frames\": 600, "
-                + "\"behavior\": [1, 0], \"pupil_center\": [0, 0]}"), manifest, mouse);
-        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
-        ExperimentResult result = experiment.run(context);
-        assertEquals(experiment.totalWindows(), context.windows.get(), "totalWindows is what the run submits");
-        assertEquals(4 * (600 - 30), experiment.totalWindows());
-        JsonNode json = JSON.valueToTree(result.json());
+                + "\"behavior\": [1, 0], \"pupil_center\": [0, 0]}", "spots");
+        assertEquals(4 * (600 - 30), run.windows());
+        ExperimentResult result = run.result();
+        JsonNode json = run.json();
         assertEquals("spec", json.get("behavior_source").asText());
         double[][] centres = rows(json.get("rf_center_px"));
         double[][] degrees = rows(json.get("rf_center_deg"));
@@ -142,20 +134,14 @@ class ExperimentsGroundTruthTest {
         ExperimentResult.Array maps = result.arrays().get("rf_maps");
         assertEquals(java.util.List.of(mouse.neurons(), 36, 64), java.util.Arrays.stream(maps.shape()).boxed().toList());
         assertTrue(result.plots().get("rf_mosaic.png").length > 1000);
-        keepPlots(result);
     }
 
     @Test
     void frequencyTuningFindsTheFrequenciesTheDetectorsAreBuiltFor() throws Exception {
-        Manifest manifest = ensemble.manifest().orElseThrow();
         Manifest.Mouse mouse = ensemble.mouse("motion").orElseThrow();
-        Experiment experiment = frequencyTuning.parse(JSON.readTree("{\"type\": \"frequency_tuning\", "
+        JsonNode json = run(frequencyTuning, "{\"type\": \"frequency_tuning\", "
                 + "\"spatial_frequencies\": [0.02, 0.04, 0.08], \"temporal_frequencies\": [1, 4, 7], \"directions\": 8, "
-                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}"), manifest, mouse);
-        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
-        ExperimentResult result = experiment.run(context);
-        assertEquals(experiment.totalWindows(), context.windows.get());
-        JsonNode json = JSON.valueToTree(result.json());
+                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}", "motion").json();
         double[] sf = numbers(json.get("preferred_spatial_frequency"));
         double[] tf = numbers(json.get("preferred_temporal_frequency"));
         double built = DetectorEnsembleProfile.truth().get("motion_spatial_frequency").asDouble();
@@ -168,20 +154,13 @@ class ExperimentsGroundTruthTest {
         }
         assertEquals(3, json.get("responses").get(0).size());
         assertEquals(3, json.get("responses").get(0).get(0).size());
-        keepPlots(result);
     }
 
     @Test
     void sizeTuningTellsTheSurroundSuppressedNeuron() throws Exception {
-        Manifest manifest = ensemble.manifest().orElseThrow();
-        Manifest.Mouse mouse = ensemble.mouse("surround").orElseThrow();
-        Experiment experiment = sizeTuning.parse(JSON.readTree("{\"type\": \"size_tuning\", \"center_px\": [31.5, 17.5], "
+        JsonNode json = run(sizeTuning, "{\"type\": \"size_tuning\", \"center_px\": [31.5, 17.5], "
                 + "\"radii_deg\": [5, 10, 20, 30, 45, 60, 90], \"directions\": [0], "
-                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}"), manifest, mouse);
-        SchedulerContext context = new SchedulerContext(scheduler, manifest, mouse);
-        ExperimentResult result = experiment.run(context);
-        assertEquals(experiment.totalWindows(), context.windows.get());
-        JsonNode json = JSON.valueToTree(result.json());
+                + "\"timing\": {\"gray_before_frames\": 20, \"stimulus_frames\": 40}}", "surround").json();
         double[] size = numbers(json.get("preferred_size"));
         double[] ssi = numbers(json.get("surround_suppression"));
         System.out.printf("plain neuron: preferred size %.0f deg, SSI %.3f; suppressed neuron: %.0f deg, SSI %.3f%n",
@@ -189,7 +168,25 @@ class ExperimentsGroundTruthTest {
         assertTrue(ssi[0] < 0.1, "the plain detector is not suppressed: " + ssi[0]);
         assertTrue(ssi[1] > 0.4, "the centre-surround detector is suppressed: " + ssi[1]);
         assertTrue(size[1] < size[0], "suppression makes the preferred size smaller");
+    }
+
+    /** A finished run: the result and its JSON as the API serialises it. */
+    record Run(ExperimentResult result, JsonNode json, long windows) {
+    }
+
+    /**
+     * Runs {@code spec} for {@code mouse} through the scheduler, checks that it submitted exactly the
+     * windows it announced, and keeps its plots under target/experiment-plots.
+     */
+    private Run run(ExperimentType type, String spec, String mouse) throws Exception {
+        Manifest manifest = ensemble.manifest().orElseThrow();
+        Manifest.Mouse m = ensemble.mouse(mouse).orElseThrow();
+        Experiment experiment = type.parse(JSON.readTree(spec), manifest, m);
+        SchedulerContext context = new SchedulerContext(scheduler, manifest, m);
+        ExperimentResult result = experiment.run(context);
+        assertEquals(experiment.totalWindows(), context.windows.get(), "totalWindows is what the run submits");
         keepPlots(result);
+        return new Run(result, JSON.valueToTree(result.json()), experiment.totalWindows());
     }
 
     /** The plots under target/experiment-plots, to look at. */

@@ -2,42 +2,31 @@ package dwiseneuro.serve.experiments.rf;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
-import dwiseneuro.serve.experiments.ExperimentType;
 import dwiseneuro.serve.experiments.SpecException;
 import dwiseneuro.serve.experiments.protocol.Behavior;
 import dwiseneuro.serve.experiments.protocol.Luminance;
 import dwiseneuro.serve.experiments.protocol.Protocol;
 import dwiseneuro.serve.experiments.spec.Checks;
-import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Noise;
 
 /** {@code receptive_fields}: noise mapping with a 2-D Gaussian fit per neuron. */
 @ApplicationScoped
-public class ReceptiveFieldsType implements ExperimentType {
+public class ReceptiveFieldsType extends SpecType<ReceptiveFieldsSpec> {
 
     public static final String NAME = "receptive_fields";
     /** Most noise frames per job: 20 minutes at 30 fps. */
     static final int MAX_FRAMES = 36_000;
 
-    private final ServeConfig config;
-
     public ReceptiveFieldsType(ServeConfig config) {
-        this.config = config;
+        super(NAME, ReceptiveFieldsSpec.class, config);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        ReceptiveFieldsSpec spec = SpecReader.read(json, ReceptiveFieldsSpec.class, NAME);
+    protected Experiment build(ReceptiveFieldsSpec spec, Manifest manifest, Manifest.Mouse mouse) {
         Luminance luminance = Luminance.resolve(spec.meanLuminance(), mouse);
         double contrast = spec.contrast() == null ? 1.0 : spec.contrast();
         luminance.checkContrast("contrast", contrast);
@@ -56,9 +45,9 @@ public class ReceptiveFieldsType implements ExperimentType {
             throw new SpecException("latency_frames", "must be at most 60 frames (2 s), got " + latency);
         }
         int clipFrames = Checks.atLeast("clip_frames", spec.clipFrames(), 600, blockFrames);
-        if (clipFrames + latency > config.limits().maxFrames()) {
+        if (clipFrames + latency > maxFrames) {
             throw new SpecException("clip_frames", "clips of " + clipFrames + " noise frames plus " + latency
-                    + " latency frames exceed the clip limit of " + config.limits().maxFrames() + " frames");
+                    + " latency frames exceed the clip limit of " + maxFrames + " frames");
         }
         long seed = spec.seed() == null ? 0 : spec.seed();
         int height = protocol.display().height();

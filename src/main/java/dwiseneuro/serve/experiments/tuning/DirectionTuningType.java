@@ -7,39 +7,28 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
-import dwiseneuro.serve.experiments.ExperimentType;
 import dwiseneuro.serve.experiments.spec.Checks;
 import dwiseneuro.serve.experiments.spec.Directions;
-import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.experiments.stimulus.Grating;
 
 /** {@code direction_tuning}: drifting gratings at N directions (and optionally several frequencies). */
 @ApplicationScoped
-public class DirectionTuningType implements ExperimentType {
+public class DirectionTuningType extends SpecType<DirectionTuningSpec> {
 
     public static final String NAME = "direction_tuning";
 
-    private final ServeConfig config;
-
     public DirectionTuningType(ServeConfig config) {
-        this.config = config;
+        super(NAME, DirectionTuningSpec.class, config);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        DirectionTuningSpec spec = SpecReader.read(json, DirectionTuningSpec.class, NAME);
-        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
+    protected Experiment build(DirectionTuningSpec spec, Manifest manifest, Manifest.Mouse mouse) {
+        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, maxFrames);
         double[] directions = Directions.parse("directions", spec.directions(), 16, 4);
         double[] sfs = GratingSetup.spatialFrequencies("spatial_frequency", spec.spatialFrequency(), new double[] {0.04},
                 setup.protocol().display());

@@ -2,38 +2,27 @@ package dwiseneuro.serve.experiments.tuning;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
-import dwiseneuro.serve.experiments.ExperimentType;
 import dwiseneuro.serve.experiments.spec.Checks;
 import dwiseneuro.serve.experiments.spec.Directions;
-import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 
 /** {@code frequency_tuning}: a spatial x temporal frequency grid of drifting gratings. */
 @ApplicationScoped
-public class FrequencyTuningType implements ExperimentType {
+public class FrequencyTuningType extends SpecType<FrequencyTuningSpec> {
 
     public static final String NAME = "frequency_tuning";
 
-    private final ServeConfig config;
-
     public FrequencyTuningType(ServeConfig config) {
-        this.config = config;
+        super(NAME, FrequencyTuningSpec.class, config);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        FrequencyTuningSpec spec = SpecReader.read(json, FrequencyTuningSpec.class, NAME);
-        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
+    protected Experiment build(FrequencyTuningSpec spec, Manifest manifest, Manifest.Mouse mouse) {
+        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, maxFrames);
         double[] sfs = GratingSetup.spatialFrequencies("spatial_frequencies", spec.spatialFrequencies(),
                 new double[] {0.01, 0.02, 0.04, 0.08, 0.12}, setup.protocol().display());
         double[] tfs = GratingSetup.temporalFrequencies("temporal_frequencies", spec.temporalFrequencies(),

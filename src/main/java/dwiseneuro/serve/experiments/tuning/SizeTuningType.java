@@ -7,42 +7,31 @@ import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
-import dwiseneuro.serve.experiments.ExperimentType;
 import dwiseneuro.serve.experiments.SpecException;
 import dwiseneuro.serve.experiments.spec.ApertureSpec;
 import dwiseneuro.serve.experiments.spec.Checks;
 import dwiseneuro.serve.experiments.spec.Directions;
-import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.experiments.stimulus.Grating;
 import dwiseneuro.serve.experiments.stimulus.Surround;
 
 /** {@code size_tuning}: gratings in apertures of increasing radius at one centre. */
 @ApplicationScoped
-public class SizeTuningType implements ExperimentType {
+public class SizeTuningType extends SpecType<SizeTuningSpec> {
 
     public static final String NAME = "size_tuning";
 
-    private final ServeConfig config;
-
     public SizeTuningType(ServeConfig config) {
-        this.config = config;
+        super(NAME, SizeTuningSpec.class, config);
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        SizeTuningSpec spec = SpecReader.read(json, SizeTuningSpec.class, NAME);
-        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, config.limits().maxFrames());
+    protected Experiment build(SizeTuningSpec spec, Manifest manifest, Manifest.Mouse mouse) {
+        GratingSetup setup = GratingSetup.resolve(spec.fields(), manifest, mouse, maxFrames);
         double[] centre = ApertureSpec.centre("", spec.centerDeg(), spec.centerPx(), setup.protocol().display());
         double[] radii = Checks.values("radii_deg", spec.radiiDeg(), new double[] {2.5, 5, 10, 15, 20, 30, 45, 60, 90},
                 0.1, 180, "degrees");
