@@ -28,7 +28,7 @@ public record Manifest(
 
     /** This manifest with other mouse entries (ManifestReader's, with their side files read). */
     public Manifest withMice(List<Mouse> newMice) {
-        return new Manifest(format, version, name, architecture, input, frameStack, newMice, members);
+        return new Manifest(format, version, name, architecture, input, frameStack, newMice, members, display);
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

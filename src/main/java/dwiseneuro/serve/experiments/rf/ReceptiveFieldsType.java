@@ -1,6 +1,6 @@
 package dwiseneuro.serve.experiments.rf;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -14,7 +14,7 @@ import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Noise;
 
 /** {@code receptive_fields}: noise mapping with a 2-D Gaussian fit per neuron. */
-@ApplicationScoped
+@Singleton
 public class ReceptiveFieldsType extends SpecType<ReceptiveFieldsSpec> {
 
     public static final String NAME = "receptive_fields";

@@ -8,7 +8,7 @@ import dwiseneuro.serve.experiments.Experiment;
 import dwiseneuro.serve.experiments.ExperimentType;
 
 /**
- * An experiment type whose spec binds strictly to the record {@code S} ({@link SpecReader}) and whose
+ * An experiment type (a {@code @Singleton} bean: no client proxy, so its constructor may take arguments) whose spec binds strictly to the record {@code S} ({@link SpecReader}) and whose
  * clips must stay within the service's clip limit.
  */
 public abstract class SpecType<S> implements ExperimentType {

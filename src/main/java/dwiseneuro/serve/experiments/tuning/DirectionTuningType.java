@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -17,7 +17,7 @@ import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.experiments.stimulus.Grating;
 
 /** {@code direction_tuning}: drifting gratings at N directions (and optionally several frequencies). */
-@ApplicationScoped
+@Singleton
 public class DirectionTuningType extends SpecType<DirectionTuningSpec> {
 
     public static final String NAME = "direction_tuning";

@@ -1,6 +1,6 @@
 package dwiseneuro.serve.experiments.tuning;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -11,7 +11,7 @@ import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 
 /** {@code frequency_tuning}: a spatial x temporal frequency grid of drifting gratings. */
-@ApplicationScoped
+@Singleton
 public class FrequencyTuningType extends SpecType<FrequencyTuningSpec> {
 
     public static final String NAME = "frequency_tuning";

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -20,7 +20,7 @@ import dwiseneuro.serve.experiments.stimulus.Grating;
 import dwiseneuro.serve.experiments.stimulus.Surround;
 
 /** {@code size_tuning}: gratings in apertures of increasing radius at one centre. */
-@ApplicationScoped
+@Singleton
 public class SizeTuningType extends SpecType<SizeTuningSpec> {
 
     public static final String NAME = "size_tuning";
