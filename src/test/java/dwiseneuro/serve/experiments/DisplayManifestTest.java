@@ -41,7 +41,9 @@ class DisplayManifestTest {
 
     @Test
     void absentMeansTheSensoriumRig() throws Exception {
-        Manifest manifest = read(demo());
+        ObjectNode m = demo();
+        m.remove("display");
+        Manifest manifest = read(m);
         DisplayGeometry display = DisplayGeometry.of(manifest);
         assertFalse(display.fromManifest());
         assertEquals(Manifest.Display.SENSORIUM_2023, display.display());
