@@ -58,7 +58,7 @@ public record GaussianFit(double x, double y, double sigmaMajor, double sigmaMin
             optimum = new LevenbergMarquardtOptimizer().optimize(new LeastSquaresBuilder()
                     .start(start).model(model).target(target)
                     .parameterValidator(p -> bounded(p, width, height))
-                    .maxEvaluations(2000).maxIterations(500).lazyEvaluation(false).build());
+                    .maxEvaluations(400).maxIterations(200).lazyEvaluation(false).build());
         } catch (RuntimeException e) { // no convergence: the peak, flagged
             return new GaussianFit(xs[peak], ys[peak], start[SX], start[SY], 0, target[peak], 0, polarity, 0, false);
         }
