@@ -16,6 +16,8 @@ import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.display.DisplayGeometry;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.experiments.stimulus.Grating;
+import dwiseneuro.serve.experiments.stimulus.LuminanceSteps;
+import dwiseneuro.serve.experiments.stimulus.Sequence;
 import dwiseneuro.serve.experiments.stimulus.GratingStimulus;
 import dwiseneuro.serve.experiments.stimulus.Noise;
 import dwiseneuro.serve.experiments.stimulus.NoiseStimulus;
@@ -203,6 +205,18 @@ class StimulusClosedFormTest {
         }
         assertArrayEquals(new double[] {63, 34}, sparse.checkCentre(sparse.checksX() * sparse.checksY() - 1), 1e-9,
                 "the last column of checks is cut at the edge: one pixel wide");
+    }
+
+    @Test
+    void luminanceStepsHoldEachLevelAndGrayFramesFrameAStimulus() {
+        StimulusVideo steps = StimulusVideo.render(Sequence.withGray(3,
+                new LuminanceSteps(List.of(0.0, 64.4, 255.0), 4), 2, MEAN), H, W);
+        assertEquals(3 + 12 + 2, steps.frames());
+        float[] expected = {110, 110, 110, 0, 0, 0, 0, 64, 64, 64, 64, 255, 255, 255, 255, 110, 110};
+        for (int t = 0; t < expected.length; t++) {
+            assertEquals(expected[t], steps.at(17, 9, t), "frame " + t);
+            assertEquals(expected[t], steps.at(63, 35, t), "full field, frame " + t);
+        }
     }
 
     @Test
