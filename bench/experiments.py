@@ -23,6 +23,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import ROOT, clip_files, ensembles, load, raw_forward_djl, serve, WindowPlan  # noqa: E402
 
@@ -116,6 +118,10 @@ def main() -> int:
     manifest = ensembles.read_manifest(args.models)
     mouse = args.mouse or manifest["mice"][0]["id"]
     files = clip_files(args.models / "sample", args.frames, work)
+    entry = next(m for m in manifest["mice"] if m["id"] == mouse)
+    for key, name in (("behavior", "behavior"), ("pupil_center", "pupil_center")):
+        if key not in spec and f"{key}_mean" not in entry:  # experiments hold behavior constant: the sample's mean
+            spec[key] = [round(float(v), 3) for v in np.load(files[name]).mean(axis=1)]
     windows_per_clip = len(WindowPlan(16, 2, "last").ends(args.frames))
     allocator = os.environ.get("LD_PRELOAD") or "glibc (no LD_PRELOAD)"
 

@@ -1,6 +1,12 @@
 package dwiseneuro.serve.api;
 
+import org.eclipse.microprofile.openapi.annotations.media.DiscriminatorMapping;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+import dwiseneuro.serve.experiments.rf.ReceptiveFieldsSpec;
+import dwiseneuro.serve.experiments.tuning.DirectionTuningSpec;
+import dwiseneuro.serve.experiments.tuning.FrequencyTuningSpec;
+import dwiseneuro.serve.experiments.tuning.SizeTuningSpec;
 
 /**
  * The OpenAPI schema of an experiment spec, the body of POST /v1/mice/{id}/experiments: a JSON object whose
@@ -12,7 +18,13 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * it to the type (ExperimentType.parse), which answers 422 naming the field for a bad spec.
  */
 @Schema(name = "ExperimentSpec", description = "An experiment spec: 'type' chooses the experiment, the other keys are "
-        + "that type's (see the type's schema)", requiredProperties = "type", additionalProperties = Schema.True.class)
+        + "that type's (see the type's schema)", requiredProperties = "type", additionalProperties = Schema.True.class,
+        oneOf = {DirectionTuningSpec.class, FrequencyTuningSpec.class, SizeTuningSpec.class, ReceptiveFieldsSpec.class},
+        discriminatorProperty = "type", discriminatorMapping = {
+            @DiscriminatorMapping(value = "direction_tuning", schema = DirectionTuningSpec.class),
+            @DiscriminatorMapping(value = "frequency_tuning", schema = FrequencyTuningSpec.class),
+            @DiscriminatorMapping(value = "size_tuning", schema = SizeTuningSpec.class),
+            @DiscriminatorMapping(value = "receptive_fields", schema = ReceptiveFieldsSpec.class)})
 public record ExperimentSpec(
         @Schema(description = "The experiment type: direction_tuning, frequency_tuning, size_tuning, receptive_fields, "
                 + "most_exciting (those this service runs)", example = "direction_tuning") String type) {

@@ -123,7 +123,7 @@ public class ExperimentsResource {
     @APIResponse(responseCode = "409", description = "The job is not done",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response plot(@Parameter(description = "Job id", example = JOB_ID) @PathParam("job") String job,
-                         @Parameter(description = "Plot file name, from the job's 'plots'", example = "tuning.png")
+                         @Parameter(description = "Plot file name, from the job's 'plots'", example = "polar_tuning.png")
                          @PathParam("name") String name) {
         return file(jobs.plot(job, name), MiceResource.PNG, null);
     }
@@ -148,14 +148,14 @@ public class ExperimentsResource {
     @jakarta.ws.rs.Path("/{job}/stimuli/{file}")
     @Produces({MiceResource.NPY, "video/mp4"})
     @Operation(summary = "Download a stimulus", description = "One stimulus clip: NAME.npy (float32 (36, 64, frames), raw "
-            + "0..255) or NAME.mp4 (H.264 at the model's frame rate).")
+            + "0..255) or NAME.mp4 (lossless gray, a PNG per frame, at the model's frame rate: its decoded frames equal the .npy).")
     @APIResponse(responseCode = "200", description = "The stimulus",
             content = {@Content(mediaType = MiceResource.NPY, schema = @Schema(type = SchemaType.STRING, format = "binary")),
                 @Content(mediaType = "video/mp4", schema = @Schema(type = SchemaType.STRING, format = "binary"))})
     @APIResponse(responseCode = "404", description = "No such job or stimulus, or not .npy/.mp4",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Response stimulus(@Parameter(description = "Job id", example = JOB_ID) @PathParam("job") String job,
-                             @Parameter(description = "Stimulus name and format", example = "direction_000.npy")
+                             @Parameter(description = "Stimulus name and format", example = "trial_000.npy")
                              @PathParam("file") String file) {
         StimulusDownloads stimuli = jobs.stimuli(job);
         int dot = file.lastIndexOf('.');

@@ -20,14 +20,15 @@ public record Manifest(
         Input input,
         @JsonProperty("frame_stack") FrameStack frameStack,
         List<Mouse> mice,
-        List<MemberEntry> members) {
+        List<MemberEntry> members,
+        Display display) {
 
     public static final String FORMAT = "dwiseneuro-ensemble";
     public static final int VERSION = 1;
 
     /** This manifest with other mouse entries (ManifestReader's, with their side files read). */
     public Manifest withMice(List<Mouse> newMice) {
-        return new Manifest(format, version, name, architecture, input, frameStack, newMice, members);
+        return new Manifest(format, version, name, architecture, input, frameStack, newMice, members, display);
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)
@@ -36,6 +37,24 @@ public record Manifest(
                         @JsonProperty("video_width") int videoWidth,
                         @JsonProperty("pad_fill_value") float padFillValue,
                         int fps) {
+    }
+
+    /** The display block if the manifest has one, else the Sensorium 2023 rig. */
+    public Display displayOrDefault() {
+        return display == null ? Display.SENSORIUM_2023 : display;
+    }
+
+    /**
+     * How the video frame maps to visual angle (optional top-level {@code display}): the whole screen is
+     * shown as the video frame, the eye on the perpendicular through the screen's centre.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Display(@JsonProperty("screen_width_cm") double screenWidthCm,
+                          @JsonProperty("screen_height_cm") double screenHeightCm,
+                          @JsonProperty("distance_cm") double distanceCm) {
+
+        /** The Sensorium 2023 rig: a 56.5 x 31.8 cm screen 15 cm from the eye. */
+        public static final Display SENSORIUM_2023 = new Display(56.5, 31.8, 15.0);
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

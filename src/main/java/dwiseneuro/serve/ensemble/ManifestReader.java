@@ -117,6 +117,7 @@ public final class ManifestReader {
                         + mouse.videoMean());
             }
         }
+        checkDisplay(manifest.display(), path);
         for (Manifest.MemberEntry member : manifest.members()) {
             if (member.file() == null || member.file().contains("/") || member.file().contains("\\")) {
                 throw new EnsembleException(path + ": member file names must be plain names in the folder: " + member.file());
@@ -147,6 +148,20 @@ public final class ManifestReader {
         if (member.ioDtype() == null && !dtype.equals("float32")) {
             throw new EnsembleException(folder.resolve(member.file()) + ": a legacy " + dtype + " member (no io_dtype "
                     + "in the manifest) takes " + dtype + " input, and the service sends float32 only" + reexport);
+        }
+    }
+
+    /** The optional display block needs a positive, finite screen size and eye distance. */
+    private static void checkDisplay(Manifest.Display display, Path path) {
+        if (display == null) {
+            return;
+        }
+        double[] values = {display.screenWidthCm(), display.screenHeightCm(), display.distanceCm()};
+        for (double value : values) {
+            if (!(value > 0) || !Double.isFinite(value)) {
+                throw new EnsembleException(path + ": 'display' needs positive screen_width_cm, screen_height_cm and "
+                        + "distance_cm, got " + display);
+            }
         }
     }
 

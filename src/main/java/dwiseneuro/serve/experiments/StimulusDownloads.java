@@ -16,6 +16,6 @@ public interface StimulusDownloads {
     /** Stimulus {@code name} as a float32 .npy of shape (height, width, frames), raw 0..255 pixel values. */
     byte[] npy(String name);
 
-    /** Stimulus {@code name} as an H.264 .mp4 at the manifest's frame rate, gray, the frame's own size. */
+    /** Stimulus {@code name} as a lossless gray .mp4 (a PNG per frame) at the manifest's frame rate, the frame's own size. */
     byte[] mp4(String name);
 }

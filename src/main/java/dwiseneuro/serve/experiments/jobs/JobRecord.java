@@ -45,7 +45,7 @@ public record JobRecord(
         @Schema(description = "When its owner last saved it: a running job's owner saves it at every progress line, so an "
                 + "old value means the owner is gone", example = "2026-12-01T20:31:00Z")
         Instant updated,
-        @Schema(description = "Result plots (PNG file names); the links say where", example = "[\"tuning.png\"]")
+        @Schema(description = "Result plots (PNG file names); the links say where", example = "[\"polar_tuning.png\"]")
         List<String> plots,
         @Schema(description = "The spec as submitted (single-job answers only)", type = SchemaType.OBJECT) JsonNode spec,
         @Schema(description = "The job's log: stages of the run and rates (single-job answers only)") List<String> log,
