@@ -107,6 +107,8 @@ def main() -> int:
     parser.add_argument("--spec", default=json.dumps(DEFAULT_SPEC), help="the experiment spec (JSON) the jobs run")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--background-batch", type=int, default=None,
+                        help="dwiseneuro.batching.background-batch (default: the service's, max-batch on GPU, 4 on CPU)")
     parser.add_argument("--clients", type=int, default=1, help="interactive clients posting clips back to back")
     parser.add_argument("--frames", type=int, default=60, help="frames of each interactive clip")
     parser.add_argument("--seconds", type=float, default=60.0, help="duration of each phase")
@@ -128,7 +130,8 @@ def main() -> int:
     raw = raw_forward_djl(args.models, manifest["members"], [args.batch], args.threads, args.seconds / 2)[args.batch]
     results = work / "experiment-results"
     service = serve(args.models, work, "experiments", args.batch, args.threads, 5,
-                    extra=[f"-Ddwiseneuro.experiments.results-dir={results}"])
+                    extra=[f"-Ddwiseneuro.experiments.results-dir={results}"]
+                    + ([f"-Ddwiseneuro.batching.background-batch={args.background_batch}"] if args.background_batch else []))
     try:
         load(service, mouse, files, args.clients, min(5.0, args.seconds), windows_per_clip)   # warm the JIT on these shapes
         # (a) experiments alone
@@ -170,7 +173,8 @@ def main() -> int:
         f"# Experiments benchmark, {datetime.date.today().isoformat()}", "",
         f"- machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}, libtorch 2.3.1 via DJL 0.29.0",
         f"- ensemble: {args.models} ({len(manifest['members'])} members), mouse {mouse}; max-batch {args.batch}, "
-        f"threads {args.threads}; {args.seconds:.0f} s per phase; allocator: {allocator}",
+        f"threads {args.threads}; background-batch {args.background_batch or 'default (max-batch on GPU, 4 on CPU)'}; "
+        f"{args.seconds:.0f} s per phase; allocator: {allocator}",
         f"- experiment spec: `{json.dumps(spec)}`",
         f"- interactive load: {args.clients} client(s) posting a {args.frames}-frame clip ({windows_per_clip} windows) "
         "back to back",

@@ -41,6 +41,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 public class InferenceScheduler {
 
     private static final Logger LOG = Logger.getLogger(InferenceScheduler.class);
+    /** Default most background windows per batch on a CPU device. */
+    static final int CPU_BACKGROUND_BATCH = 4;
 
     private final ServeConfig config;
     private final Ensemble ensemble;
@@ -78,7 +80,7 @@ public class InferenceScheduler {
             return t;
         });
         for (EnsembleReplica replica : ready.replicas()) {
-            WindowQueue queue = new WindowQueue(batching.queueCapacity(), batching.backgroundBatch().orElse(batching.maxBatch()));
+            WindowQueue queue = new WindowQueue(batching.queueCapacity(), backgroundBatch(batching, replica));
             String device = replica.device().toString();
             DeviceWorker worker = new DeviceWorker(replica, queue, new DeviceWorker.Settings(batching.maxBatch(),
                     batching.maxDelay(), config.graphOptimizer(), completion, error -> ensemble.deviceFailed(device, error)),
@@ -101,6 +103,14 @@ public class InferenceScheduler {
         LOG.infof("Batching on %d device(s): max-batch %d, max-delay %s, queue capacity %d windows per device, "
                 + "%s of model input in all", workers.size(), batching.maxBatch(), batching.maxDelay(),
                 batching.queueCapacity(), MemoryBudget.mib(memory.capacity()));
+    }
+
+    /** Most background windows per batch on this replica's device: all of a batch on a GPU, a few on a CPU. */
+    private static int backgroundBatch(ServeConfig.Batching batching, EnsembleReplica replica) {
+        // On a CPU a batch costs in proportion to its windows (bench/results/batching-*.md), so background windows
+        // filling it would only make the interactive windows in it, and those arriving, wait longer.
+        return batching.backgroundBatch().orElse(replica.device().isGpu() ? batching.maxBatch()
+                : Math.min(batching.maxBatch(), CPU_BACKGROUND_BATCH));
     }
 
     public boolean accepting() {

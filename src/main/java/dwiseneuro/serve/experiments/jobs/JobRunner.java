@@ -163,7 +163,8 @@ public class JobRunner {
         unavailable = "the service is shutting down";
         List<Job> cut = new java.util.ArrayList<>();
         for (Job job : jobs.values()) {
-            if (job.stop(JobState.INTERRUPTED)) {
+            // Only this instance's own: the snapshots are other instances' jobs, which go on without this one.
+            if (job.live && job.stop(JobState.INTERRUPTED)) {
                 cut.add(job);
                 JobContext context = job.context;
                 if (context != null) {
@@ -344,7 +345,7 @@ public class JobRunner {
             // Another instance's job, maybe created since the last refresh: its job.json says where it is.
             Optional<JobRecord> saved = id == null ? Optional.empty() : store.read(id);
             if (saved.isPresent() && (job == null || !job.live)) {
-                snapshot(saved.get(), false);
+                snapshot(saved.get(), instance.equals(saved.get().owner()));
                 job = jobs.get(id);
             }
         }
@@ -481,7 +482,8 @@ public class JobRunner {
                 seen.add(saved.id());
                 Job known = jobs.get(saved.id());
                 if (known == null || !known.live) {
-                    snapshot(saved, false);
+                    // An unfinished job of this instance that it does not run was cut (a previous run of it).
+                    snapshot(saved, instance.equals(saved.owner()));
                 }
             }
             jobs.values().removeIf(job -> !job.live && !seen.contains(job.id)); // removed by another instance

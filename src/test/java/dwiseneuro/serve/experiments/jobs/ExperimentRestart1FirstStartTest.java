@@ -12,6 +12,7 @@ import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.UUID;
 
@@ -27,8 +28,8 @@ import io.restassured.path.json.JsonPath;
 
 /**
  * The first of two app starts over one results directory (ExperimentRestart2SecondStartTest checks what
- * the second start reads back): a job run to done, a job left running when this app shuts down, and the
- * folder of a job that a crashed process left "running".
+ * the second start reads back): a job run to done, a job left running when this app shuts down, the
+ * folder of a job that a crashed process left "running", and one that another pod runs.
  */
 @QuarkusTest
 @TestProfile(RestartProfiles.FirstStart.class)
@@ -56,12 +57,20 @@ class ExperimentRestart1FirstStartTest {
         Files.createDirectories(Path.of(RestartProfiles.RESULTS, crashedId));
         json.writeValue(Path.of(RestartProfiles.RESULTS, crashedId, JobStore.JOB).toFile(), crashed);
 
+        // A job another pod runs (and keeps saving: its heartbeat is far ahead): this app's shutdown must leave it alone.
+        ObjectNode elsewhere = crashed.deepCopy();
+        String elsewhereId = UUID.randomUUID().toString();
+        elsewhere.put("id", elsewhereId).put("owner", "another-pod").put("updated", Instant.now().plus(Duration.ofDays(1)).toString());
+        Files.createDirectories(Path.of(RestartProfiles.RESULTS, elsewhereId));
+        json.writeValue(Path.of(RestartProfiles.RESULTS, elsewhereId, JobStore.JOB).toFile(), elsewhere);
+
         Properties expected = new Properties();
         expected.setProperty("done", done);
         expected.setProperty("done.result", result);
         expected.setProperty("running", running);
         expected.setProperty("running.progress", Long.toString(progress));
         expected.setProperty("crashed", crashedId);
+        expected.setProperty("elsewhere", elsewhereId);
         try (Writer out = Files.newBufferedWriter(EXPECTED)) {
             expected.store(out, "left by ExperimentRestart1FirstStartTest for ExperimentRestart2SecondStartTest");
         }

@@ -24,7 +24,8 @@ import io.restassured.path.json.JsonPath;
 /**
  * The second app start over ExperimentRestart1FirstStartTest's results directory: the done job and its
  * result survive, the job cut by the first app's shutdown and the one a crash left "running" are both
- * interrupted, never lost. Run the two together: -Dtest='ExperimentRestart*'.
+ * interrupted, never lost; another pod's running job is left running. Run the two together:
+ * -Dtest='ExperimentRestart*'.
  */
 @QuarkusTest
 @TestProfile(RestartProfiles.SecondStart.class)
@@ -58,6 +59,11 @@ class ExperimentRestart2SecondStartTest {
         JsonPath crashed = job(expected.getProperty("crashed"));
         assertEquals("interrupted", crashed.getString("state"), crashed.prettify());
         assertTrue(crashed.getString("error").contains("was running when the service stopped"), crashed.prettify());
+
+        JsonPath elsewhere = job(expected.getProperty("elsewhere"));
+        assertEquals("running", elsewhere.getString("state"), "another pod's job, through this instance's restart: "
+                + elsewhere.prettify());
+        assertEquals("another-pod", elsewhere.getString("owner"));
 
         List<String> listed = given().get("/v1/experiments").jsonPath().getList("id");
         assertTrue(listed.containsAll(List.of(done.getString("id"), cut.getString("id"), crashed.getString("id"))), listed.toString());
