@@ -18,7 +18,7 @@ package dwiseneuro.serve.experiments.mei;
  * @param meanLuminance the mean luminance the budget is around (raw 0..255)
  * @param blurSigma    Gaussian blur of the gradient (pixels) at the first step; 0: no blur
  * @param blurSigmaEnd blur at the last step; the sigma decays geometrically in between
- * @param mask         height x width weights in 0..1 (1: free, 0: held at the mean luminance), or null
+ * @param mask         height x width of 1 (free) and 0 (held at the mean luminance), or null: no mask
  */
 public record MeiSettings(Kind kind, int height, int width, int frames, int starts, long seed, int steps,
                           boolean maximize, Rule rule, double lr, double contrast, double meanLuminance,
