@@ -109,7 +109,9 @@ public final class Member implements AutoCloseable {
             output = IValueUtils.runMethod(block, method, inputs);
             return output.toTensor(into);
         } finally {
-            closeAll(inputs);
+            for (IValue input : inputs) {
+                input.close();
+            }
             if (output != null) {
                 output.close();
             }
