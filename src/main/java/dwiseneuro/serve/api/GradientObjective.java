@@ -45,7 +45,8 @@ public record GradientObjective(
             return JSON.readValue(text, GradientObjective.class);
         } catch (java.io.IOException e) {
             String message = e instanceof com.fasterxml.jackson.core.JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
-            throw new ProblemException(422, "objective: not a JSON object with neurons, frames and weights: " + message);
+            throw new ProblemException(422, "objective: not a JSON object with neurons, frames and weights: "
+                    + message.replaceAll(" \\(class [^)]*\\)", ""));
         }
     }
 
