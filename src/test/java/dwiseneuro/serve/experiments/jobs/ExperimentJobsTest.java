@@ -326,14 +326,6 @@ class ExperimentJobsTest {
     }
 
     static Map<String, NpyArray> npz(byte[] bytes) throws IOException {
-        Map<String, NpyArray> arrays = new LinkedHashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-                String name = entry.getName().replaceFirst("\\.npy$", "");
-                arrays.put(name, NpyReader.read(name, zip.readAllBytes()));
-            }
-        }
-        assertFalse(arrays.isEmpty(), "an empty .npz");
-        return arrays;
+        return dwiseneuro.serve.testing.NpzBytes.read(bytes);
     }
 }
