@@ -51,5 +51,13 @@ class GradientsUnavailableTest {
 
         RawHttp.Response responses = post(mouse + "/responses", new Multipart().file("video", "v.npy", "application/octet-stream", video));
         assertEquals(200, responses.status(), responses.text());
+
+        RawHttp.Response spec = RawHttp.exchange(url.toURI(), "POST", mouse + "/experiments",
+                Map.of("Content-Type", "application/json"),
+                "{\"type\": \"most_exciting\", \"neurons\": [0]}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                false, Duration.ofMinutes(1));
+        System.out.println("most_exciting without input_gradient: " + spec.status() + " " + spec.text());
+        assertEquals(422, spec.status(), spec.text());
+        assertTrue(spec.text().contains("input_gradient") && spec.text().contains("trainer/bin/trainer convert"), spec.text());
     }
 }
