@@ -3,9 +3,6 @@ package dwiseneuro.serve.experiments.mei;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -26,8 +23,6 @@ import dwiseneuro.serve.experiments.protocol.Behavior;
  * queue as a background gradient clip, and comes back as J and dJ / dvideo, still on the device.
  */
 final class ModelObjective implements Objective, AutoCloseable {
-
-    private static final long WAIT_SLICE_MS = 200;
 
     private final InferenceScheduler.GradientDevice device;
     private final Manifest.Mouse mouse;
@@ -80,7 +75,7 @@ final class ModelObjective implements Objective, AutoCloseable {
             float[] values = new float[starts];
             NDList gradients = new NDList(starts);
             for (int s = 0; s < starts; s++) {
-                DeviceGradient answer = await(submissions.get(s));
+                DeviceGradient answer = MostExciting.await(context, submissions.get(s).answer());
                 answers.add(answer);
                 values[s] = answer.objective();
                 gradients.add(answer.gradient());
@@ -107,21 +102,6 @@ final class ModelObjective implements Objective, AutoCloseable {
             input.set(new NDIndex("0, :, {}:{}, {}:{}", top, top + height, left, left + width), frames);
         }
         return input;
-    }
-
-    /** Waits for a gradient, a slice at a time, so that a cancelled job stops waiting. */
-    private DeviceGradient await(InferenceScheduler.DeviceSubmission submission) throws InterruptedException {
-        while (true) {
-            context.checkCancelled();
-            try {
-                return submission.answer().get(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                // still running
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-            }
-        }
     }
 
     @Override

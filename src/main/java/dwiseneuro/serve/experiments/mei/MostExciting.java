@@ -249,7 +249,8 @@ final class MostExciting implements Experiment {
                 values[bestClip], bestClip, optimum));
     }
 
-    private static float[] await(ExperimentContext context, CompletableFuture<float[]> future) throws InterruptedException {
+    /** Waits for {@code future} a slice at a time, so that a cancelled job stops waiting; unwraps its failure. */
+    static <T> T await(ExperimentContext context, CompletableFuture<T> future) throws InterruptedException {
         while (true) {
             context.checkCancelled();
             try {

@@ -3,7 +3,6 @@ package dwiseneuro.serve.experiments.mei;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.net.URL;
 import java.time.Duration;
@@ -22,7 +21,6 @@ import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
-import io.restassured.response.Response;
 
 /**
  * most_exciting jobs on the bundled demo ensemble over HTTP: an MEV compared with a natural clip, and a
@@ -38,25 +36,7 @@ class DemoMostExcitingTest {
     URL url;
 
     private static JsonPath run(String spec) {
-        Response started = given().contentType("application/json").body(spec).post("/v1/mice/" + MOUSE + "/experiments");
-        assertEquals(202, started.statusCode(), started.asString());
-        String id = started.jsonPath().getString("id");
-        long end = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < end) {
-            JsonPath job = given().get("/v1/experiments/" + id).jsonPath();
-            if (List.of("done", "failed", "cancelled", "interrupted").contains(job.getString("state"))) {
-                assertEquals("done", job.getString("state"), job.prettify());
-                assertEquals(1.0, job.getDouble("progress"), 1e-9);
-                return job;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        fail("job " + id + " did not finish");
-        return null;
+        return MeiJobs.finish(MeiJobs.start(MOUSE, spec), Duration.ofMinutes(5));
     }
 
     private static String behavior() {
