@@ -178,7 +178,7 @@ public class InferenceScheduler {
      */
     public GradientDevice gradientDevice() {
         requireGradients();
-        return new GradientDevice(leastLoaded(true));
+        return new GradientDevice(leastLoaded(Priority.BACKGROUND));
     }
 
     /** One device's memory and its queue, for gradients whose input is already there. */

@@ -52,7 +52,7 @@ public class MostExcitingType implements ExperimentType {
 
     @Override
     public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        MostExcitingSpec spec = SpecReader.read(json, MostExcitingSpec.class);
+        MostExcitingSpec spec = SpecReader.read(json, MostExcitingSpec.class, NAME);
         List<String> lacking = manifest.members().stream().filter(m -> !m.hasInputGradient()).map(Manifest.MemberEntry::file).toList();
         if (!lacking.isEmpty()) {
             throw new SpecException("type", "most_exciting needs the members' input_gradient, which " + String.join(", ", lacking)
