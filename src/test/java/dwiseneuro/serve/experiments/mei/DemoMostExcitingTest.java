@@ -21,6 +21,7 @@ import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.restassured.response.Response;
 
 /**
  * most_exciting jobs on the bundled demo ensemble over HTTP: an MEV compared with a natural clip, and a
@@ -74,6 +75,42 @@ class DemoMostExcitingTest {
         assertEquals(200, given().get("/v1/experiments/" + id + "/files/best.mp4").statusCode());
         assertEquals(200, given().get("/v1/experiments/" + id + "/plots/objective.png").statusCode());
         assertEquals(404, given().get("/v1/experiments/" + id + "/files/nothing.npy").statusCode());
+    }
+
+    @Test
+    void interactiveRequestsAreAnsweredExactlyWhileAJobRunsAndTheJobCancels() throws Exception {
+        ServiceHealth.awaitUp(url.toURI(), Duration.ofMinutes(3));
+        long before = System.nanoTime();
+        byte[] reference = responses();
+        double alone = (System.nanoTime() - before) / 1e9;
+        String id = MeiJobs.start(MOUSE, "{\"type\": \"most_exciting\", \"neurons\": [1], \"steps\": 2000, \"starts\": 4, "
+                + behavior() + "}");
+        long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (given().get("/v1/experiments/" + id).jsonPath().getLong("windows_done") == 0) {
+            assertTrue(System.nanoTime() < end, "the job made no progress");
+            Thread.sleep(100);
+        }
+        long start = System.nanoTime();
+        byte[] during = responses();
+        System.out.printf("a /responses request while a most_exciting job runs: %.2f s (alone %.2f s)%n",
+                (System.nanoTime() - start) / 1e9, alone);
+        assertTrue(java.util.Arrays.equals(reference, during), "a request answered while the job ran changed");
+        assertEquals("running", given().get("/v1/experiments/" + id).jsonPath().getString("state"));
+        assertEquals(200, given().delete("/v1/experiments/" + id).statusCode());
+        JsonPath cancelled = given().get("/v1/experiments/" + id).jsonPath();
+        assertEquals("cancelled", cancelled.getString("state"), cancelled.prettify());
+        assertTrue(java.util.Arrays.equals(reference, responses()), "the service goes on serving after the cancel");
+    }
+
+    /** The sample clip's first 60 frames through /responses, as .npy bytes. */
+    private static byte[] responses() {
+        Response response = given().accept("application/x-npy")
+                .multiPart("video", "video.npy", SampleClip.part("video", 60))
+                .multiPart("behavior", "behavior.npy", SampleClip.part("behavior", 60))
+                .multiPart("pupil_center", "pupil_center.npy", SampleClip.part("pupil_center", 60))
+                .post("/v1/mice/" + MOUSE + "/responses");
+        assertEquals(200, response.statusCode(), response.asString());
+        return response.asByteArray();
     }
 
     @Test
