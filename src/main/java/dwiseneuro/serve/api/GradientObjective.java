@@ -67,7 +67,7 @@ public record GradientObjective(
         }
         int[] bounds;
         try {
-            bounds = new ResponseSelection(frames, false).bounds(clipFrames);
+            bounds = new ResponseSelection(frames, false).bounds(clipFrames, mouse);
         } catch (ProblemException e) {
             throw new ProblemException(422, "objective." + e.getMessage());
         }
