@@ -173,7 +173,7 @@ public class InferenceScheduler {
 
     /**
      * A device for an experiment that optimises a stimulus there (most exciting inputs): its arrays live in
-     * {@link GradientDevice#manager()}, and its gradient clips take their input from that device, so that
+     * {@link GradientDevice#newManager()}, and its gradient clips take their input from that device, so that
      * nothing but objective values crosses to the host per step.
      */
     public GradientDevice gradientDevice() {
@@ -190,9 +190,13 @@ public class InferenceScheduler {
             this.worker = worker;
         }
 
-        /** The device's memory manager: make sub-managers of it for the experiment's arrays. */
-        public ai.djl.ndarray.NDManager manager() {
-            return worker.manager();
+        /**
+         * A manager of the experiment's own on this device, for its arrays: not one of the replica's, so that
+         * freeing the replica at shutdown never frees arrays an experiment thread is still using (the
+         * experiment closes it).
+         */
+        public ai.djl.ndarray.NDManager newManager() {
+            return ai.djl.ndarray.NDManager.newBaseManager(worker.manager().getDevice(), worker.manager().getEngine().getEngineName());
         }
 
         /**

@@ -38,8 +38,8 @@ final class ModelObjective implements Objective, AutoCloseable {
     /** (channels, frames, canvas rows, canvas columns): pad value in the video channel, the traces in theirs. */
     private final NDArray background;
 
-    ModelObjective(InferenceScheduler.GradientDevice device, Manifest manifest, Manifest.Mouse mouse, float[] weights,
-                   int frames, Behavior behavior, ExperimentContext context, Duration timeout) {
+    ModelObjective(InferenceScheduler.GradientDevice device, NDManager arrays, Manifest manifest, Manifest.Mouse mouse,
+                   float[] weights, int frames, Behavior behavior, ExperimentContext context, Duration timeout) {
         this.device = device;
         this.mouse = mouse;
         this.weights = weights;
@@ -51,7 +51,7 @@ final class ModelObjective implements Objective, AutoCloseable {
         this.width = input.videoWidth();
         this.top = (input.height() - height) / 2;
         this.left = (input.width() - width) / 2;
-        this.state = device.manager().newSubManager();
+        this.state = arrays.newSubManager();
         int plane = input.height() * input.width();
         float[] values = new float[input.channels() * frames * plane];
         java.util.Arrays.fill(values, 0, frames * plane, input.padFillValue());

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import ai.djl.ndarray.NDManager;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.ensemble.Manifest;
@@ -121,9 +122,10 @@ final class MostExciting implements Experiment {
         long start = System.nanoTime();
         int every = Math.max(1, settings.steps() / 10);
         MeiOptimization.Run run;
-        try (ModelObjective objective = new ModelObjective(device, manifest, mouse, objectiveWeights(frames), frames, behavior,
-                context, timeout)) {
-            run = MeiOptimization.run(objective, settings, device.manager(), (step, values) -> {
+        try (NDManager arrays = device.newManager();
+             ModelObjective objective = new ModelObjective(device, arrays, manifest, mouse, objectiveWeights(frames), frames,
+                     behavior, context, timeout)) {
+            run = MeiOptimization.run(objective, settings, arrays, (step, values) -> {
                 context.checkCancelled();
                 if (step % every == 0 || step == settings.steps() - 1) {
                     context.log(String.format(Locale.ROOT, "step %d: objective %s (%.2f steps/s)", step,
