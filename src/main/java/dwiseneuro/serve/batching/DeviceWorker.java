@@ -428,19 +428,8 @@ final class DeviceWorker implements Runnable {
      * the windows' sum per frame. Only the frames the segment covers, not the whole clip.
      */
     private static PtNDArray placement(Segment segment, PtNDManager scratch) {
-        ClipJob job = segment.job();
-        int size = job.plan.size();
-        int span = span(segment);
-        int origin = firstFrame(segment);
-        List<Window> windows = segment.windows();
-        float[] matrix = new float[windows.size() * size * span];
-        for (int k = 0; k < windows.size(); k++) {
-            int frame = job.plan.firstFrame(windows.get(k).end()) - origin;
-            for (int s = 0; s < size; s++, frame += job.plan.step()) {
-                matrix[(k * size + s) * span + frame] = 1f;
-            }
-        }
-        return (PtNDArray) scratch.create(matrix, new Shape((long) windows.size() * size, span));
+        List<Integer> ends = segment.windows().stream().map(Window::end).toList();
+        return GradientBlend.placement(ends, segment.job().plan, firstFrame(segment), span(segment), scratch);
     }
 
     /** sum += outputs placed at their frames; outputs: (windows, neurons, 16). */

@@ -38,17 +38,21 @@ public final class GradientBlend {
         return coverage;
     }
 
-    /** The 0/1 matrix (windows x size, frames) placing the slots of the windows ending at {@code ends}. */
-    public static PtNDArray placement(List<Integer> ends, WindowPlan plan, int frames, NDManager into) {
+    /**
+     * The 0/1 matrix (windows x size, span) placing the slots of the windows ending at {@code ends} at their
+     * frames, counted from frame {@code origin}: outputs (neurons, windows x size) times it are the windows'
+     * sum per frame of [origin, origin + span), the responses' blend; its transpose scatters the gradients.
+     */
+    public static PtNDArray placement(List<Integer> ends, WindowPlan plan, int origin, int span, NDManager into) {
         int size = plan.size();
-        float[] matrix = new float[ends.size() * size * frames];
+        float[] matrix = new float[ends.size() * size * span];
         for (int k = 0; k < ends.size(); k++) {
-            int frame = plan.firstFrame(ends.get(k));
+            int frame = plan.firstFrame(ends.get(k)) - origin;
             for (int s = 0; s < size; s++, frame += plan.step()) {
-                matrix[(k * size + s) * frames + frame] = 1f;
+                matrix[(k * size + s) * span + frame] = 1f;
             }
         }
-        return (PtNDArray) into.create(matrix, new Shape((long) ends.size() * size, frames));
+        return (PtNDArray) into.create(matrix, new Shape((long) ends.size() * size, span));
     }
 
     /**

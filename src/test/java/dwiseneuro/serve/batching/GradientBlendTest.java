@@ -96,7 +96,7 @@ class GradientBlendTest {
             for (int m = 0; m < members; m++) {
                 for (int from = 0; from < ends.size(); from += maxBatch) {
                     List<Integer> batch = ends.subList(from, Math.min(ends.size(), from + maxBatch));
-                    PtNDArray placement = GradientBlend.placement(batch, plan, frames, scratch);
+                    PtNDArray placement = GradientBlend.placement(batch, plan, 0, frames, scratch);
                     List<NDArray> windows = new ArrayList<>();
                     for (int end : batch) {
                         int first = plan.firstFrame(end);
