@@ -24,7 +24,7 @@ public record MostExcitingSpec(
         @Schema(description = "true: most exciting; false: most inhibiting (default true)", example = "true") Boolean maximize,
         @Schema(description = "mei: one image held for every frame (the gradient summed over frames); mev: a video "
                 + "(default mei)", enumeration = {"mei", "mev"}, example = "mei") String kind,
-        @Schema(description = "Frames of the stimulus clip (default 40; at least 31, one window)", example = "40")
+        @Schema(description = "Frames of the stimulus clip (default 40; 31, one window, to 300)", example = "40")
         Integer length,
         @Schema(description = "Target frames START:END of the clip whose mean response is the objective (0-based, END "
                 + "exclusive; default 30:, from the first frame a whole window has seen)", example = "30:") String frames,

@@ -36,6 +36,8 @@ public class MostExcitingType implements ExperimentType {
     static final int MAX_STEPS = 5000;
     static final int MAX_STARTS = 16;
     static final int MAX_NATURAL = 64;
+    /** Longest stimulus (10 s at 30 fps): every start's model input and gradients stay on the device. */
+    static final int MAX_LENGTH = 300;
 
     private final ServeConfig config;
     private final InferenceScheduler scheduler;
@@ -64,8 +66,9 @@ public class MostExcitingType implements ExperimentType {
         WindowPlan plan = manifest.frameStack().plan();
         Manifest.Input input = manifest.input();
         int length = Checks.atLeast("length", spec.length(), 40, plan.minLength());
-        if (length > config.limits().maxFrames()) {
-            throw new SpecException("length", "must be at most " + config.limits().maxFrames() + " frames, got " + length);
+        int longest = Math.min(MAX_LENGTH, config.limits().maxFrames());
+        if (length > longest) {
+            throw new SpecException("length", "must be at most " + longest + " frames, got " + length);
         }
         int[] target = frames(spec.frames(), plan.firstEnd(), length);
         int steps = Checks.atLeast("steps", spec.steps(), 100, 1);
