@@ -3,7 +3,6 @@ PyTorch autograd on the same members (each member file rebuilt as the eager Dwis
 the manifest's nn_module), through the same sliding-window blend and ensemble mean."""
 import io
 import json
-import os
 import uuid
 import urllib.request
 from pathlib import Path
@@ -16,7 +15,7 @@ from service import ROOT, Service
 from dwiseneuro_trainer import ensemble as ensembles
 from dwiseneuro_trainer.inputs import WindowPlan
 
-MODELS = Path(os.environ.get("DWISENEURO_GRADIENT_MODELS", ROOT / "models" / "demo"))
+MODELS = ROOT / "models" / "demo"
 SAMPLE = ROOT / "models" / "demo" / "sample"
 TOLERANCE = 1e-5  # relative: max |a - b| / max |b|
 FRAMES = 40
