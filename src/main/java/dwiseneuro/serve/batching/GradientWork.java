@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import dwiseneuro.serve.clip.WindowPlan;
+import dwiseneuro.serve.ensemble.Manifest;
 
 /**
  * What makes a clip job a gradient job: the objective J = sum over (neuron, frame) of weight x the
@@ -40,6 +41,12 @@ final class GradientWork {
         this.top = top;
         this.left = left;
         this.onDevice = onDevice;
+    }
+
+    /** For an ensemble of input geometry {@code input}: the video centred on the canvas, as InputStacker puts it. */
+    static GradientWork of(Manifest.Input input, float[] weights, boolean onDevice) {
+        return new GradientWork(weights, input.videoHeight(), input.videoWidth(), (input.height() - input.videoHeight()) / 2,
+                (input.width() - input.videoWidth()) / 2, onDevice);
     }
 
     /** Creates the device state in the clip's manager: the weights scaled per frame, and zero sums. */

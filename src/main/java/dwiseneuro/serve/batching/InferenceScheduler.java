@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -22,6 +24,8 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.clip.Clip;
@@ -144,16 +148,14 @@ public class InferenceScheduler {
     public GradientSubmission submitGradient(Clip clip, Manifest.Mouse mouse, float[] weights, Duration timeout,
                                              Priority priority) {
         Manifest m = requireGradients();
-        Manifest.Input input = m.input();
-        GradientWork work = new GradientWork(weights, input.videoHeight(), input.videoWidth(),
-                (input.height() - input.videoHeight()) / 2, (input.width() - input.videoWidth()) / 2, false);
+        GradientWork work = GradientWork.of(m.input(), weights, false);
         return new GradientSubmission(submit(clip, mouse, timeout, priority, work), work);
     }
 
     /** A queued gradient: {@link #thenAnswer} gives J and dJ / dvideo, (height, width, frames) in C order. */
     public record GradientSubmission(Submission submission, GradientWork work) {
 
-        public <T> CompletionStage<T> thenAnswer(java.util.function.BiFunction<Float, float[], T> answer) {
+        public <T> CompletionStage<T> thenAnswer(BiFunction<Float, float[], T> answer) {
             return submission.thenAnswer(values -> answer.apply(work.objectiveValue, values));
         }
     }
@@ -195,8 +197,8 @@ public class InferenceScheduler {
          * freeing the replica at shutdown never frees arrays an experiment thread is still using (the
          * experiment closes it).
          */
-        public ai.djl.ndarray.NDManager newManager() {
-            return ai.djl.ndarray.NDManager.newBaseManager(worker.manager().getDevice(), worker.manager().getEngine().getEngineName());
+        public NDManager newManager() {
+            return NDManager.newBaseManager(worker.manager().getDevice(), worker.manager().getEngine().getEngineName());
         }
 
         /**
@@ -204,12 +206,10 @@ public class InferenceScheduler {
          * the job takes {@code input} over (it must not be used or closed afterwards). The answer's gradient
          * stays on the device; whoever gets it closes it.
          */
-        public DeviceSubmission submit(ai.djl.ndarray.NDArray input, Manifest.Mouse mouse, float[] weights,
+        public DeviceSubmission submit(NDArray input, Manifest.Mouse mouse, float[] weights,
                                        Duration timeout, Priority priority) {
             Manifest m = requireGradients();
-            Manifest.Input geometry = m.input();
-            GradientWork work = new GradientWork(weights, geometry.videoHeight(), geometry.videoWidth(),
-                    (geometry.height() - geometry.videoHeight()) / 2, (geometry.width() - geometry.videoWidth()) / 2, true);
+            GradientWork work = GradientWork.of(m.input(), weights, true);
             ClipJob job = ClipJob.onDevice(mouse.index(), mouse.neurons(), (PtNDArray) input, worker.manager(),
                     m.frameStack().plan(), System.nanoTime() + timeout.toNanos(), priority, work);
             try {
@@ -219,7 +219,7 @@ public class InferenceScheduler {
                 throw e;
             }
             return new DeviceSubmission(job.result.thenApply(objective -> work.deviceAnswer),
-                    () -> job.result.completeExceptionally(new java.util.concurrent.CancellationException("cancelled")));
+                    () -> job.result.completeExceptionally(new CancellationException("cancelled")));
         }
     }
 
