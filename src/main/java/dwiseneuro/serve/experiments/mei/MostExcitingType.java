@@ -6,31 +6,28 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.clip.WindowPlan;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
-import dwiseneuro.serve.experiments.ExperimentType;
 import dwiseneuro.serve.experiments.SpecException;
 import dwiseneuro.serve.experiments.display.DisplayGeometry;
 import dwiseneuro.serve.experiments.protocol.Behavior;
 import dwiseneuro.serve.experiments.protocol.Luminance;
 import dwiseneuro.serve.experiments.spec.ApertureSpec;
 import dwiseneuro.serve.experiments.spec.Checks;
-import dwiseneuro.serve.experiments.spec.SpecReader;
+import dwiseneuro.serve.experiments.spec.SpecType;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.media.MediaException;
 import dwiseneuro.serve.media.NpyArray;
 import dwiseneuro.serve.media.NpyReader;
 
 /** {@code most_exciting}: the most exciting (or inhibiting) image or video of a set of neurons. */
-@ApplicationScoped
-public class MostExcitingType implements ExperimentType {
+@Singleton
+public class MostExcitingType extends SpecType<MostExcitingSpec> {
 
     public static final String NAME = "most_exciting";
     static final int MAX_STEPS = 5000;
@@ -43,18 +40,13 @@ public class MostExcitingType implements ExperimentType {
     private final InferenceScheduler scheduler;
 
     public MostExcitingType(ServeConfig config, InferenceScheduler scheduler) {
+        super(NAME, MostExcitingSpec.class, config);
         this.config = config;
         this.scheduler = scheduler;
     }
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public Experiment parse(JsonNode json, Manifest manifest, Manifest.Mouse mouse) {
-        MostExcitingSpec spec = SpecReader.read(json, MostExcitingSpec.class, NAME);
+    protected Experiment build(MostExcitingSpec spec, Manifest manifest, Manifest.Mouse mouse) {
         List<String> lacking = manifest.members().stream().filter(m -> !m.hasInputGradient()).map(Manifest.MemberEntry::file).toList();
         if (!lacking.isEmpty()) {
             throw new SpecException("type", "most_exciting needs the members' input_gradient, which " + String.join(", ", lacking)
@@ -66,7 +58,7 @@ public class MostExcitingType implements ExperimentType {
         WindowPlan plan = manifest.frameStack().plan();
         Manifest.Input input = manifest.input();
         int length = Checks.atLeast("length", spec.length(), 40, plan.minLength());
-        int longest = Math.min(MAX_LENGTH, config.limits().maxFrames());
+        int longest = Math.min(MAX_LENGTH, maxFrames);
         if (length > longest) {
             throw new SpecException("length", "must be at most " + longest + " frames, got " + length);
         }
