@@ -11,12 +11,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -26,8 +22,6 @@ import ai.djl.pytorch.jni.JniUtils;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.clip.InputStacker;
 import dwiseneuro.serve.clip.WindowPlan;
-import dwiseneuro.serve.ensemble.Manifest;
-import dwiseneuro.serve.ensemble.ManifestReader;
 import dwiseneuro.serve.ensemble.Member;
 import dwiseneuro.serve.testing.TemplateEnsemble;
 
@@ -44,22 +38,21 @@ class GradientBlendTest {
     private static final int TOP = 14;
 
     private static TemplateEnsemble template;
+    private static TemplateEnsemble.Loaded loaded;
     private static PtNDManager root;
     private static Member member;
 
     @BeforeAll
     static void load() {
         template = TemplateEnsemble.make(3, true);
-        Manifest manifest = ManifestReader.read(template.folder(), new ObjectMapper());
-        System.setProperty("ai.djl.pytorch.num_threads", "1");
-        root = (PtNDManager) NDManager.newBaseManager(Device.cpu(), Engine.getEngine("PyTorch").getEngineName());
-        member = Member.load(template.folder(), manifest.members().get(0), Device.cpu(), root);
+        loaded = template.loadOnCpu();
+        root = loaded.root();
+        member = loaded.member();
     }
 
     @AfterAll
     static void close() {
-        member.close();
-        root.close();
+        loaded.close();
     }
 
     @Test

@@ -12,10 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -33,23 +30,22 @@ class MemberInputGradientTest {
     private static final int TOP = 14;
 
     private static TemplateEnsemble template;
+    private static TemplateEnsemble.Loaded loaded;
     private static PtNDManager root;
     private static Member member;
 
     @BeforeAll
     static void load() {
         template = TemplateEnsemble.make(3, true);
-        Manifest manifest = ManifestReader.read(template.folder(), new ObjectMapper());
-        assertTrue(manifest.members().get(0).hasInputGradient());
-        PyTorchEngine.start(1);
-        root = (PtNDManager) NDManager.newBaseManager(Device.cpu(), "PyTorch");
-        member = Member.load(template.folder(), manifest.members().get(0), Device.cpu(), root);
+        loaded = template.loadOnCpu();
+        root = loaded.root();
+        member = loaded.member();
+        assertTrue(member.entry().hasInputGradient());
     }
 
     @AfterAll
     static void close() {
-        member.close();
-        root.close();
+        loaded.close();
     }
 
     @Test

@@ -10,6 +10,13 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDManager;
+import dwiseneuro.serve.ensemble.Manifest;
+import dwiseneuro.serve.ensemble.ManifestReader;
+import dwiseneuro.serve.ensemble.Member;
 import dwiseneuro.serve.media.NpyArray;
 import dwiseneuro.serve.media.NpyReader;
 
@@ -49,6 +56,23 @@ public record TemplateEnsemble(Path folder, int neurons, float[] templates, doub
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The member loaded through DJL on the CPU (one intra-op thread), with the base manager it lives in. */
+    public record Loaded(PtNDManager root, Member member) implements AutoCloseable {
+        @Override
+        public void close() {
+            member.close();
+            root.close();
+        }
+    }
+
+    public Loaded loadOnCpu() {
+        Manifest manifest = ManifestReader.read(folder, new ObjectMapper());
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("ai.djl.pytorch.num_threads", System.getProperty("ai.djl.pytorch.num_threads", "1"));
+        PtNDManager root = (PtNDManager) NDManager.newBaseManager(Device.cpu(), Engine.getEngine("PyTorch").getEngineName());
+        return new Loaded(root, Member.load(folder, manifest.members().get(0), Device.cpu(), root));
     }
 
     private static double[] numbers(JsonNode array) {
