@@ -1,10 +1,7 @@
-"""Cross-language gradients: POST /v1/mice/{id}/gradients of the Java service against the trainer's eager
-PyTorch autograd on the same members (each member file rebuilt as the eager DwiseNeuro from its weights and
-the manifest's nn_module), through the same sliding-window blend and ensemble mean."""
-import io
-import json
-import uuid
-import urllib.request
+"""Cross-language gradients: POST /v1/mice/{id}/gradients of the Java service, called through the Python
+client, against the trainer's eager PyTorch autograd on the same members (each member file rebuilt as the
+eager DwiseNeuro from its weights and the manifest's nn_module), through the same window blend and mean."""
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,9 @@ import torch
 from service import ROOT, Service
 from dwiseneuro_trainer import ensemble as ensembles
 from dwiseneuro_trainer.inputs import WindowPlan
+
+sys.path.insert(0, str(ROOT / "client" / "python"))
+from dwiseneuro_client import Client  # noqa: E402
 
 MODELS = ROOT / "models" / "demo"
 SAMPLE = ROOT / "models" / "demo" / "sample"
@@ -58,20 +58,6 @@ def eager_gradient(models: Path, mouse_index: int, video: np.ndarray, behavior: 
     return float(objective), pixels.grad.numpy()
 
 
-def post_gradients(service: Service, mouse: str, files, objective: dict):
-    boundary = uuid.uuid4().hex
-    body = b""
-    for name, path in files.items():
-        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{path.name}\"\r\n"
-                 f"Content-Type: application/octet-stream\r\n\r\n").encode() + path.read_bytes() + b"\r\n"
-    body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"objective\"\r\n\r\n"
-             f"{json.dumps(objective)}\r\n--{boundary}--\r\n").encode()
-    request = urllib.request.Request(service.url(f"/v1/mice/{mouse}/gradients"), data=body, method="POST", headers={
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "application/x-npy"})
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return float(response.headers["X-Objective"]), np.load(io.BytesIO(response.read()), allow_pickle=False)
-
-
 @pytest.fixture(scope="module")
 def service(tmp_path_factory):
     service = Service(MODELS, tmp_path_factory.mktemp("logs") / "service.log")
@@ -82,23 +68,20 @@ def service(tmp_path_factory):
         service.stop()
 
 
-def test_service_gradient_equals_eager_autograd(service, tmp_path):
+def test_service_gradient_equals_eager_autograd(service):
     manifest = ensembles.read_manifest(MODELS)
     mouse = manifest["mice"][0]
     video = np.load(SAMPLE / "video.npy")[..., :FRAMES].astype(np.float32)
     behavior = np.load(SAMPLE / "behavior.npy")[..., :FRAMES].astype(np.float32)
     pupil = np.load(SAMPLE / "pupil_center.npy")[..., :FRAMES].astype(np.float32)
-    files = {}
-    for name, array in (("video", video), ("behavior", behavior), ("pupil_center", pupil)):
-        files[name] = tmp_path / f"{name}.npy"
-        np.save(files[name], array)
     neurons, first, weights_given = [0, 3, 7], 20, [1.0, -0.5, 2.0]
     weights = np.zeros((mouse["neurons"], FRAMES), np.float32)
     for n, w in zip(neurons, weights_given):
         weights[n, first:] = w
 
-    objective, gradient = post_gradients(service, mouse["id"], files,
-                                         {"neurons": neurons, "frames": f"{first}:", "weights": weights_given})
+    client = Client(service.url(""))
+    objective, gradient = client.gradients(mouse["id"], video, neurons, frames=f"{first}:", weights=weights_given,
+                                           behavior=behavior, pupil_center=pupil)
     expected_objective, expected = eager_gradient(MODELS, mouse["index"], video, behavior, pupil, weights)
     assert gradient.dtype == np.float32 and gradient.shape == (36, 64, FRAMES)
     error = float(np.abs(gradient - expected).max() / np.abs(expected).max())
