@@ -79,7 +79,9 @@ class Client:
     # -- plumbing -----------------------------------------------------------------------------------
 
     def _request(self, method: str, path: str, body: Optional[bytes] = None, content_type: Optional[str] = None,
-                 accept: str = "application/json", query: Optional[Mapping[str, Any]] = None) -> bytes:
+                 accept: str = "application/json", query: Optional[Mapping[str, Any]] = None,
+                 headers: Optional[dict] = None) -> bytes:
+        """The answer's body; its headers go into `headers` when given."""
         url = self.base_url + path
         if query:
             url += "?" + urllib.parse.urlencode({k: v for k, v in query.items() if v is not None})
@@ -91,6 +93,8 @@ class Client:
             request.add_header("Authorization", f"Bearer {self.api_key}")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                if headers is not None:
+                    headers.update(response.headers.items())
                 return response.read()
         except urllib.error.HTTPError as error:
             raise self._problem(error) from None
@@ -124,12 +128,8 @@ class Client:
         """The display geometry experiments use (with maps=True every pixel's azimuth and elevation)."""
         return self._json("GET", "/v1/display", query={"maps": "true" if maps else None})
 
-    def responses(self, mouse: str, video: Any, behavior: Any = None, pupil_center: Any = None,
-                  frames: Optional[str] = None, normalize: bool = False, retries: int = 3) -> np.ndarray:
-        """Predicted responses, float32 (neurons, frames), to `video` (36, 64, T) in raw 0..255 (array or a
-        video file's bytes) with `behavior` and `pupil_center` (2, T) each (left out: the manifest's means).
-        A full queue (429) is retried `retries` times after its Retry-After."""
-        boundary = uuid.uuid4().hex
+    @staticmethod
+    def _clip_parts(boundary: str, video: Any, behavior: Any, pupil_center: Any) -> List[bytes]:
         parts = []
         for name, value in (("video", video), ("behavior", behavior), ("pupil_center", pupil_center)):
             if value is None:
@@ -137,18 +137,51 @@ class Client:
             data, filename = (bytes(value), f"{name}.mp4") if isinstance(value, (bytes, bytearray)) else (_npy(value), f"{name}.npy")
             parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
                          f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+        return parts
+
+    def _post_clip(self, path: str, parts: List[bytes], boundary: str, query: Optional[Mapping[str, Any]], retries: int,
+                   headers: Optional[dict] = None) -> np.ndarray:
+        """POSTs a clip upload and loads the .npy answer; a full queue (429) is retried after its Retry-After."""
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        query = {"frames": frames, "normalize": "true" if normalize else None}
         for attempt in range(retries + 1):
             try:
-                raw = self._request("POST", f"/v1/mice/{urllib.parse.quote(mouse)}/responses", body,
-                                    f"multipart/form-data; boundary={boundary}", accept=NPY, query=query)
+                raw = self._request("POST", path, body, f"multipart/form-data; boundary={boundary}", accept=NPY,
+                                    query=query, headers=headers)
                 return np.load(io.BytesIO(raw), allow_pickle=False)
             except ServiceError as error:
                 if error.status != 429 or attempt == retries:
                     raise
                 time.sleep(error.retry_after or 1.0)
         raise AssertionError("unreachable")
+
+    def responses(self, mouse: str, video: Any, behavior: Any = None, pupil_center: Any = None,
+                  frames: Optional[str] = None, normalize: bool = False, retries: int = 3) -> np.ndarray:
+        """Predicted responses, float32 (neurons, frames), to `video` (36, 64, T) in raw 0..255 (array or a
+        video file's bytes) with `behavior` and `pupil_center` (2, T) each (left out: the manifest's means).
+        A full queue (429) is retried `retries` times after its Retry-After."""
+        boundary = uuid.uuid4().hex
+        query = {"frames": frames, "normalize": "true" if normalize else None}
+        return self._post_clip(f"/v1/mice/{urllib.parse.quote(mouse)}/responses",
+                               self._clip_parts(boundary, video, behavior, pupil_center), boundary, query, retries)
+
+    def gradients(self, mouse: str, video: Any, neurons: List[int], frames: Optional[str] = None,
+                  weights: Optional[List[Any]] = None, behavior: Any = None, pupil_center: Any = None,
+                  retries: int = 3):
+        """J = sum over `neurons` and `frames` ("START:END") of `weights` x the ensemble-mean response, and
+        dJ / dvideo: returns (J, float32 array shaped like the video (36, 64, T)), for your own optimisers.
+        `weights`: one per neuron, or rows of one per chosen frame (default 1)."""
+        boundary = uuid.uuid4().hex
+        objective = {"neurons": list(neurons)}
+        if frames is not None:
+            objective["frames"] = frames
+        if weights is not None:
+            objective["weights"] = weights
+        parts = self._clip_parts(boundary, video, behavior, pupil_center)
+        parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"objective\"\r\n\r\n"
+                     f"{json.dumps(objective)}\r\n".encode())
+        headers: dict = {}
+        gradient = self._post_clip(f"/v1/mice/{urllib.parse.quote(mouse)}/gradients", parts, boundary, None, retries, headers)
+        return float(headers.get("X-Objective") or headers.get("x-objective")), gradient
 
     # -- experiments --------------------------------------------------------------------------------
 
@@ -199,6 +232,11 @@ class Client:
     def plot(self, job_id: str, name: str) -> bytes:
         """A result plot's PNG bytes (the job's 'plots' names them); IPython.display.Image(data=...) shows it."""
         return self._request("GET", f"/v1/experiments/{job_id}/plots/{urllib.parse.quote(name)}", accept="image/png")
+
+    def result_file(self, job_id: str, name: str) -> Union[np.ndarray, bytes]:
+        """A file of the result (its 'files' names them): a float32 array for .npy, the bytes otherwise."""
+        raw = self._request("GET", f"/v1/experiments/{job_id}/files/{urllib.parse.quote(name)}", accept="*/*")
+        return np.load(io.BytesIO(raw), allow_pickle=False) if name.endswith(".npy") else raw
 
     def stimuli(self, job_id: str) -> List[dict]:
         """The job's stimulus clips in the order shown: name and .npy/.mp4 links."""

@@ -129,6 +129,28 @@ public class ExperimentsResource {
     }
 
     @GET
+    @jakarta.ws.rs.Path("/{job}/files/{name}")
+    @Produces({MiceResource.NPY, "video/mp4", MiceResource.PNG, MediaType.APPLICATION_OCTET_STREAM})
+    @Operation(summary = "Download a file of a job's result", description = "Files beyond result.npz and the plots, "
+            + "listed in the result's 'files': e.g. a most_exciting job's best stimulus as best.npy (float32 (36, 64, "
+            + "frames), raw 0..255), best.mp4 (lossless gray) and its frames as PNG.")
+    @APIResponse(responseCode = "200", description = "The file",
+            content = {@Content(mediaType = MiceResource.NPY, schema = @Schema(type = SchemaType.STRING, format = "binary")),
+                @Content(mediaType = "video/mp4", schema = @Schema(type = SchemaType.STRING, format = "binary")),
+                @Content(mediaType = MiceResource.PNG, schema = @Schema(type = SchemaType.STRING, format = "binary"))})
+    @APIResponse(responseCode = "404", description = "No such job or file",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The job is not done",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Response resultFile(@Parameter(description = "Job id", example = JOB_ID) @PathParam("job") String job,
+                               @Parameter(description = "File name, from the result's 'files'", example = "best.npy")
+                               @PathParam("name") String name) {
+        String type = name.endsWith(".npy") ? MiceResource.NPY : name.endsWith(".mp4") ? "video/mp4"
+                : name.endsWith(".png") ? MiceResource.PNG : MediaType.APPLICATION_OCTET_STREAM;
+        return file(jobs.file(job, name), type, name);
+    }
+
+    @GET
     @jakarta.ws.rs.Path("/{job}/stimuli")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "List a job's stimuli", description = "The experiment's stimulus clips in the order shown, each "

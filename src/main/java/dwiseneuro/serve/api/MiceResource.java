@@ -25,7 +25,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.resteasy.reactive.multipart.FileUpload;
 import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
 import dwiseneuro.serve.ServeConfig;
@@ -35,7 +34,6 @@ import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.media.ClipDecoder;
 import dwiseneuro.serve.media.NpyWriter;
 import dwiseneuro.serve.media.Preprocessing;
-import dwiseneuro.serve.media.Upload;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -46,9 +44,7 @@ public class MiceResource {
 
     public static final String NPY = "application/x-npy";
     public static final String PNG = "image/png";
-    private static final Set<String> PARTS = Set.of("video", "clip", "behavior", "pupil_center");
-    /** Longest deadline a request may ask for: one day. */
-    private static final long MAX_TIMEOUT_MS = 86_400_000L;
+    private static final Set<String> PARTS = ClipRequests.CLIP_PARTS;
 
     private final InferenceScheduler scheduler;
     private final ServingState state;
@@ -133,9 +129,9 @@ public class MiceResource {
         Format format = format(headers);
         ResponseSelection selection = new ResponseSelection(frames, normalize);
         selection.check(mouse);
-        Duration timeout = timeoutMs != null ? timeout(timeoutMs, "timeout_ms") : timeout(timeoutHeader, "X-Request-Timeout-Ms");
+        Duration timeout = ClipRequests.timeout(timeoutMs, timeoutHeader, config);
         UploadParts.check(headers.getMediaType(), form, PARTS);
-        ClipDecoder.Decoded decoded = readClip(upload, manifest, mouse);
+        ClipDecoder.Decoded decoded = ClipRequests.readClip(upload, manifest, mouse, config);
         Clip clip = decoded.clip();
         int[] bounds = selection.bounds(clip.frames(), mouse);
         InferenceScheduler.Submission submission = scheduler.submit(clip, mouse, timeout);
@@ -149,46 +145,6 @@ public class MiceResource {
                 case JSON -> jsonResponse(selected, mouse, width, manifest, bounds[0], normalize, decoded.preprocessing());
             };
         });
-    }
-
-    private ClipDecoder.Decoded readClip(ResponsesUpload upload, Manifest manifest, Manifest.Mouse mouse) {
-        if (upload == null || upload.all == null) {
-            throw new ProblemException(400, "expected multipart/form-data with parts video, behavior and pupil_center");
-        }
-        for (FileUpload part : upload.all) {
-            if (!PARTS.contains(part.name())) {
-                throw new ProblemException(400, "unknown part '" + part.name()
-                        + "'; expected video (or clip), behavior and pupil_center");
-            }
-        }
-        ClipDecoder decoder = new ClipDecoder(manifest, config.limits().maxFrames(), config.limits().maxUploadBytes());
-        return decoder.decode(upload(upload.video), upload(upload.clip), upload(upload.behavior),
-                upload(upload.pupilCenter), mouse);
-    }
-
-    /** The part as an upload; none for an empty part without a file name (Swagger UI's "Send empty value"). */
-    private static Upload upload(FileUpload part) {
-        if (part == null || part.size() == 0 && (part.fileName() == null || part.fileName().isBlank())) {
-            return null;
-        }
-        return new Upload(part.name(), part.uploadedFile(), part.fileName(), part.contentType());
-    }
-
-    private Duration timeout(String value, String name) {
-        if (value == null) {
-            return config.batching().defaultTimeout();
-        }
-        long millis;
-        try {
-            millis = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            millis = -1;
-        }
-        if (millis <= 0 || millis > MAX_TIMEOUT_MS) {
-            throw new ProblemException(400, name + " must be a whole number of milliseconds from 1 to " + MAX_TIMEOUT_MS
-                    + ", got '" + value + "'");
-        }
-        return Duration.ofMillis(millis);
     }
 
     enum Format { JSON, NPY, PNG }

@@ -39,6 +39,11 @@ public class ResponsesUpload {
                     + "behavior; when omitted, the mouse's training mean from the manifest is used")
     public FileUpload pupilCenter;
 
+    /** File parts beyond the clip's that this upload takes (none here). */
+    java.util.Set<String> extraParts() {
+        return java.util.Set.of();
+    }
+
     /** Every part, to refuse names the endpoint does not know. */
     @RestForm(FileUpload.ALL)
     @Schema(hidden = true)

@@ -64,6 +64,10 @@ final class DeviceWorker implements Runnable {
         return queue;
     }
 
+    PtNDManager manager() {
+        return replica.manager();
+    }
+
     String deviceName() {
         return replica.device().toString();
     }
@@ -131,15 +135,20 @@ final class DeviceWorker implements Runnable {
         for (Window window : batch) {
             metrics.queueWait(window.job().priority, start - window.job().enqueuedNanos);
         }
-        // Rows by mouse, then by clip: every mouse and every clip is a contiguous range of the batch (readouts
-        // and blends work on slices), and so are most clips in each half of a split.
-        Map<Integer, Map<ClipJob, List<Window>>> byMouse = new LinkedHashMap<>();
-        for (Window window : batch) {
-            byMouse.computeIfAbsent(window.job().mouse, m -> new LinkedHashMap<>())
-                    .computeIfAbsent(window.job(), j -> new ArrayList<>()).add(window);
-        }
+        // Response rows first, then gradient rows; each by mouse, then by clip: every mouse and every clip is a
+        // contiguous range of the batch (readouts, gradients and blends work on slices), and so are most clips
+        // in each half of a split.
         List<Window> ordered = new ArrayList<>(batch.size());
-        byMouse.values().forEach(clips -> clips.values().forEach(ordered::addAll));
+        for (boolean gradients : new boolean[] {false, true}) {
+            Map<Integer, Map<ClipJob, List<Window>>> byMouse = new LinkedHashMap<>();
+            for (Window window : batch) {
+                if ((window.job().gradient != null) == gradients) {
+                    byMouse.computeIfAbsent(window.job().mouse, m -> new LinkedHashMap<>())
+                            .computeIfAbsent(window.job(), j -> new ArrayList<>()).add(window);
+                }
+            }
+            byMouse.values().forEach(clips -> clips.values().forEach(ordered::addAll));
+        }
         runSplitting(ordered);
         metrics.batch(batch.size(), System.nanoTime() - start);
     }
@@ -162,13 +171,15 @@ final class DeviceWorker implements Runnable {
         try (PtNDManager scratch = (PtNDManager) replica.manager().newSubManager()) {
             List<Segment> segments;
             Map<Segment, PtNDArray> sums;
+            Map<Segment, GradientSums> gradients;
             try {
                 segments = segments(live);
                 sums = forward(live, segments, scratch);
+                gradients = gradients(live, segments, scratch);
             } catch (RuntimeException e) {
                 throw new ForwardFailed(e);
             }
-            commit(segments, sums);
+            commit(segments, sums, gradients);
             return;
         } catch (ForwardFailed e) {
             forwardError = (RuntimeException) e.getCause();
@@ -212,12 +223,16 @@ final class DeviceWorker implements Runnable {
         return segments;
     }
 
-    /** The mice of {@code segments}: consecutive segments of the same mouse share one readout call. */
+    /**
+     * The mice of {@code segments}: consecutive segments of the same mouse and kind (responses or gradients)
+     * share one readout or input_gradient call.
+     */
     private static List<MouseRows> mice(List<Segment> segments) {
         List<MouseRows> mice = new ArrayList<>();
         int first = 0;
         for (int i = 1; i <= segments.size(); i++) {
-            if (i == segments.size() || segments.get(i).job().mouse != segments.get(first).job().mouse) {
+            if (i == segments.size() || segments.get(i).job().mouse != segments.get(first).job().mouse
+                    || isGradient(segments.get(i)) != isGradient(segments.get(first))) {
                 Segment head = segments.get(first);
                 Segment last = segments.get(i - 1);
                 mice.add(new MouseRows(head.job().mouse, head.start(), last.start() + last.windows().size() - head.start(),
@@ -228,16 +243,27 @@ final class DeviceWorker implements Runnable {
         return mice;
     }
 
+    private static boolean isGradient(Segment segment) {
+        return segment.job().gradient != null;
+    }
+
     /**
-     * Every member on the batch; returns, per segment, the sum over members of its windows' outputs placed
-     * at their frames: (neurons, span) over the frames the segment's windows cover, in {@code scratch}.
+     * Every member on the response rows of the batch (they come first); returns, per response segment, the sum
+     * over members of its windows' outputs placed at their frames: (neurons, span) over the frames the
+     * segment's windows cover, in {@code scratch}.
      */
     private Map<Segment, PtNDArray> forward(List<Window> ordered, List<Segment> segments, PtNDManager scratch) {
-        PtNDArray inputs = gather(ordered, segments, scratch);
-        List<MouseRows> mice = mice(segments);
-        Map<Segment, PtNDArray> placements = new LinkedHashMap<>();
         Map<Segment, PtNDArray> sums = new LinkedHashMap<>();
-        for (Segment segment : segments) {
+        List<Segment> responses = segments.stream().filter(s -> !isGradient(s)).toList();
+        if (responses.isEmpty()) {
+            return sums;
+        }
+        Segment lastResponse = responses.get(responses.size() - 1);
+        int rows = lastResponse.start() + lastResponse.windows().size();
+        PtNDArray inputs = gather(ordered.subList(0, rows), responses, scratch);
+        List<MouseRows> mice = mice(responses);
+        Map<Segment, PtNDArray> placements = new LinkedHashMap<>();
+        for (Segment segment : responses) {
             placements.put(segment, placement(segment, scratch));
             sums.put(segment, (PtNDArray) scratch.zeros(new Shape(segment.job().neurons, span(segment))));
         }
@@ -247,7 +273,7 @@ final class DeviceWorker implements Runnable {
             PtNDArray features = member.features(inputs, scratch);
             for (MouseRows mouse : mice) {
                 // One readout call per mouse, on its rows of the shared core and cortex features.
-                PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), ordered.size(), scratch),
+                PtNDArray outputs = member.readout(rows(features, mouse.start(), mouse.count(), rows, scratch),
                         mouse.mouse(), scratch);
                 for (Segment segment : mouse.segments()) {
                     place(rows(outputs, segment.start() - mouse.start(), segment.windows().size(), mouse.count(), scratch),
@@ -259,17 +285,97 @@ final class DeviceWorker implements Runnable {
         return sums;
     }
 
-    /** Adds each segment's sum into its clip's blend and completes the clips whose windows are all done. */
-    private void commit(List<Segment> segments, Map<Segment, PtNDArray> sums) {
+    /** A gradient segment's share of its clip's sums: dJ / dvideo over its span, (span, pixels), and J. */
+    private record GradientSums(PtNDArray gradient, PtNDArray objective) {
+    }
+
+    /**
+     * Every member's {@code input_gradient} on the gradient rows of the batch (after the response rows), one
+     * call per mouse, with grad mode on for the call; returns each gradient segment's sums over members.
+     * Each window's weights are its clip's objective weights at the frames of its slots, divided by
+     * coverage x members (GradientBlend), so that the sums are exactly those of the ensemble mean.
+     */
+    private Map<Segment, GradientSums> gradients(List<Window> ordered, List<Segment> segments, PtNDManager scratch) {
+        Map<Segment, GradientSums> sums = new LinkedHashMap<>();
+        List<Segment> gradients = segments.stream().filter(DeviceWorker::isGradient).toList();
+        if (gradients.isEmpty()) {
+            return sums;
+        }
+        int offset = gradients.get(0).start();
+        PtNDArray inputs = gather(ordered.subList(offset, ordered.size()), gradients, scratch);
+        Map<Segment, PtNDArray> placements = new LinkedHashMap<>();
+        Map<Segment, PtNDArray> weights = new LinkedHashMap<>();
+        for (Segment segment : gradients) {
+            GradientWork work = segment.job().gradient;
+            PtNDArray placement = placement(segment, scratch);
+            int first = firstFrame(segment);
+            PtNDArray scaled = (PtNDArray) work.scaledWeights.get(new NDIndex(":, {}:{}", first, first + span(segment)));
+            scaled.attach(scratch);
+            placements.put(segment, placement);
+            weights.put(segment, GradientBlend.windowWeights(scaled, placement, segment.windows().size(), scratch));
+            sums.put(segment, new GradientSums(
+                    (PtNDArray) scratch.zeros(new Shape(span(segment), (long) work.videoHeight * work.videoWidth)),
+                    (PtNDArray) scratch.zeros(new Shape(1))));
+        }
+        JniUtils.setGradMode(true); // thread-local: only for these calls
+        try {
+            for (Member member : replica.members()) {
+                long memberStart = System.nanoTime();
+                for (MouseRows mouse : mice(gradients)) {
+                    NDList rowWeights = new NDList();
+                    mouse.segments().forEach(segment -> rowWeights.add(weights.get(segment)));
+                    PtNDArray mouseWeights = rowWeights.size() == 1 ? (PtNDArray) rowWeights.get(0)
+                            : (PtNDArray) NDArrays.concat(rowWeights);
+                    mouseWeights.attach(scratch);
+                    Member.InputGradient result = member.inputGradient(
+                            rows(inputs, mouse.start() - offset, mouse.count(), ordered.size() - offset, scratch),
+                            mouse.mouse(), mouseWeights, scratch);
+                    for (Segment segment : mouse.segments()) {
+                        int from = segment.start() - mouse.start();
+                        int count = segment.windows().size();
+                        GradientWork work = segment.job().gradient;
+                        GradientSums sum = sums.get(segment);
+                        GradientBlend.accumulate(sum.gradient(), rows(result.gradient(), from, count, mouse.count(), scratch),
+                                placements.get(segment), work.top, work.left, work.videoHeight, work.videoWidth);
+                        NDArray objective = rows(result.objective(), from, count, mouse.count(), scratch).sum().reshape(1);
+                        sum.objective().addi(objective);
+                        objective.close();
+                    }
+                }
+                metrics.memberBatch(member.name(), System.nanoTime() - memberStart);
+            }
+        } finally {
+            JniUtils.setGradMode(false);
+        }
+        return sums;
+    }
+
+    /**
+     * Adds each segment's sums into its clip's blend (or gradient) and completes the clips whose windows are
+     * all done.
+     */
+    private void commit(List<Segment> segments, Map<Segment, PtNDArray> sums, Map<Segment, GradientSums> gradients) {
         for (Segment segment : segments) {
             ClipJob job = segment.job();
             int first = firstFrame(segment);
-            NDArray slice = job.blend.get(new NDIndex(":, {}:{}", first, first + span(segment)));
-            slice.addi(sums.get(segment));
-            slice.close();
+            if (job.gradient == null) {
+                NDArray slice = job.blend.get(new NDIndex(":, {}:{}", first, first + span(segment)));
+                slice.addi(sums.get(segment));
+                slice.close();
+            } else {
+                GradientSums sum = gradients.get(segment);
+                NDArray slice = job.gradient.gradient.get(new NDIndex("{}:{}", first, first + span(segment)));
+                slice.addi(sum.gradient());
+                slice.close();
+                job.gradient.objective.addi(sum.objective());
+            }
             job.windowsDone += segment.windows().size();
             if (job.windowsDone == job.windows()) {
-                complete(job);
+                if (job.gradient == null) {
+                    complete(job);
+                } else {
+                    completeGradient(job);
+                }
             }
         }
     }
@@ -277,7 +383,7 @@ final class DeviceWorker implements Runnable {
     /** (windows, 5, 16, H, W): each window's frames, sliced from its clip's input on the device. */
     private PtNDArray gather(List<Window> ordered, List<Segment> segments, PtNDManager scratch) {
         for (Segment segment : segments) {
-            segment.job().upload(replica.manager());
+            segment.job().upload(replica.manager(), replica.members().size());
         }
         NDList windows = new NDList(ordered.size());
         for (Window window : ordered) {
@@ -322,19 +428,8 @@ final class DeviceWorker implements Runnable {
      * the windows' sum per frame. Only the frames the segment covers, not the whole clip.
      */
     private static PtNDArray placement(Segment segment, PtNDManager scratch) {
-        ClipJob job = segment.job();
-        int size = job.plan.size();
-        int span = span(segment);
-        int origin = firstFrame(segment);
-        List<Window> windows = segment.windows();
-        float[] matrix = new float[windows.size() * size * span];
-        for (int k = 0; k < windows.size(); k++) {
-            int frame = job.plan.firstFrame(windows.get(k).end()) - origin;
-            for (int s = 0; s < size; s++, frame += job.plan.step()) {
-                matrix[(k * size + s) * span + frame] = 1f;
-            }
-        }
-        return (PtNDArray) scratch.create(matrix, new Shape((long) windows.size() * size, span));
+        List<Integer> ends = segment.windows().stream().map(Window::end).toList();
+        return GradientBlend.placement(ends, segment.job().plan, firstFrame(segment), span(segment), scratch);
     }
 
     /** sum += outputs placed at their frames; outputs: (windows, neurons, 16). */
@@ -361,6 +456,39 @@ final class DeviceWorker implements Runnable {
         try (NDArray divisor = job.manager.create(coverage, new Shape(1, job.frames));
              NDArray mean = job.blend.div(divisor)) {
             values = mean.toFloatArray();
+        }
+        job.release();
+        settings.completion().execute(() -> job.result.complete(values));
+    }
+
+    /**
+     * A gradient clip's answer: dJ / dvideo as (height, width, frames) and J, copied to the host (requests)
+     * or left on the device in a manager of its own (experiments, which optimise there); then frees the clip.
+     */
+    private void completeGradient(ClipJob job) {
+        GradientWork work = job.gradient;
+        float objective = work.objective.getFloat(0);
+        work.objectiveValue = objective;
+        if (work.onDevice) {
+            PtNDManager answer = (PtNDManager) replica.manager().newSubManager();
+            NDArray video;
+            try (NDArray pixelsByFrame = work.gradient.transpose(1, 0); NDArray flat = pixelsByFrame.flatten()) {
+                video = flat.reshape(work.videoHeight, work.videoWidth, job.frames); // flatten copied: contiguous
+            }
+            video.attach(answer);
+            DeviceGradient gradient = new DeviceGradient(video, objective, answer);
+            work.deviceAnswer = gradient;
+            job.release();
+            settings.completion().execute(() -> {
+                if (!job.result.complete(new float[] {objective})) {
+                    gradient.close(); // the requester gave up: nobody else will
+                }
+            });
+            return;
+        }
+        float[] values;
+        try (NDArray pixelsByFrame = work.gradient.transpose(1, 0); NDArray flat = pixelsByFrame.flatten()) {
+            values = flat.toFloatArray(); // (pixels, frames): the video's (height, width, frames) C order
         }
         job.release();
         settings.completion().execute(() -> job.result.complete(values));

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 import jakarta.annotation.PreDestroy;
@@ -22,6 +24,9 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.clip.Clip;
 import dwiseneuro.serve.clip.ClipException;
@@ -132,6 +137,97 @@ public class InferenceScheduler {
      * windows fail with {@link NotAcceptingException} instead of being drained.
      */
     public Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout, Priority priority) {
+        return submit(clip, mouse, timeout, priority, null);
+    }
+
+    /**
+     * Queues the gradient of J = sum over (neuron, frame) of {@code weights} (neurons x frames, C order) x the
+     * ensemble-mean response of {@code mouse} to {@code clip}, with respect to the clip's video; refused like
+     * {@link #submit} and, with {@link GradientsUnavailableException}, when a member lacks input_gradient.
+     */
+    public GradientSubmission submitGradient(Clip clip, Manifest.Mouse mouse, float[] weights, Duration timeout,
+                                             Priority priority) {
+        Manifest m = requireGradients();
+        GradientWork work = GradientWork.of(m.input(), weights, false);
+        return new GradientSubmission(submit(clip, mouse, timeout, priority, work), work);
+    }
+
+    /** A queued gradient: {@link #thenAnswer} gives J and dJ / dvideo, (height, width, frames) in C order. */
+    public record GradientSubmission(Submission submission, GradientWork work) {
+
+        public <T> CompletionStage<T> thenAnswer(BiFunction<Float, float[], T> answer) {
+            return submission.thenAnswer(values -> answer.apply(work.objectiveValue, values));
+        }
+    }
+
+    /** The manifest, when every member exports input_gradient; else GradientsUnavailableException. */
+    private Manifest requireGradients() {
+        Manifest m = manifest;
+        if (!accepting || m == null) {
+            throw new NotAcceptingException("the service is not accepting work (starting or shutting down)");
+        }
+        List<String> lacking = m.members().stream().filter(e -> !e.hasInputGradient()).map(Manifest.MemberEntry::file).toList();
+        if (!lacking.isEmpty()) {
+            throw new GradientsUnavailableException(lacking);
+        }
+        return m;
+    }
+
+    /**
+     * A device for an experiment that optimises a stimulus there (most exciting inputs): its arrays live in
+     * {@link GradientDevice#newManager()}, and its gradient clips take their input from that device, so that
+     * nothing but objective values crosses to the host per step.
+     */
+    public GradientDevice gradientDevice() {
+        requireGradients();
+        return new GradientDevice(leastLoaded(Priority.BACKGROUND));
+    }
+
+    /** One device's memory and its queue, for gradients whose input is already there. */
+    public final class GradientDevice {
+
+        private final DeviceWorker worker;
+
+        private GradientDevice(DeviceWorker worker) {
+            this.worker = worker;
+        }
+
+        /**
+         * A manager of the experiment's own on this device, for its arrays: not one of the replica's, so that
+         * freeing the replica at shutdown never frees arrays an experiment thread is still using (the
+         * experiment closes it).
+         */
+        public NDManager newManager() {
+            return NDManager.newBaseManager(worker.manager().getDevice(), worker.manager().getEngine().getEngineName());
+        }
+
+        /**
+         * Queues the gradient for {@code input} (channels, frames, canvas height, canvas width) on this device;
+         * the job takes {@code input} over (it must not be used or closed afterwards). The answer's gradient
+         * stays on the device; whoever gets it closes it.
+         */
+        public DeviceSubmission submit(NDArray input, Manifest.Mouse mouse, float[] weights,
+                                       Duration timeout, Priority priority) {
+            Manifest m = requireGradients();
+            GradientWork work = GradientWork.of(m.input(), weights, true);
+            ClipJob job = ClipJob.onDevice(mouse.index(), mouse.neurons(), (PtNDArray) input, worker.manager(),
+                    m.frameStack().plan(), System.nanoTime() + timeout.toNanos(), priority, work);
+            try {
+                worker.queue().offer(job, retryAfterSeconds(worker));
+            } catch (RuntimeException e) {
+                job.release();
+                throw e;
+            }
+            return new DeviceSubmission(job.result.thenApply(objective -> work.deviceAnswer),
+                    () -> job.result.completeExceptionally(new CancellationException("cancelled")));
+        }
+    }
+
+    /** A queued device gradient and a way to drop its remaining windows. */
+    public record DeviceSubmission(CompletableFuture<DeviceGradient> answer, Runnable cancel) {
+    }
+
+    private Submission submit(Clip clip, Manifest.Mouse mouse, Duration timeout, Priority priority, GradientWork gradient) {
         Manifest m = manifest;
         if (!accepting || m == null) {
             if (priority == Priority.INTERACTIVE) {
@@ -164,7 +260,7 @@ public class InferenceScheduler {
         try {
             float[] stacked = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(clip);
             job = new ClipJob(mouse.index(), mouse.neurons(), stacked, input.channels(), clip.frames(),
-                    input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos(), priority);
+                    input.height(), input.width(), plan, System.nanoTime() + timeout.toNanos(), priority, gradient);
             job.onRelease(() -> memory.release(reserved));
             worker.queue().offer(job, retryAfterSeconds(worker));
         } catch (QueueFullException e) {

@@ -120,6 +120,13 @@ public record Manifest(
             return methods == null ? DEFAULT_METHODS : methods;
         }
 
+        public static final String INPUT_GRADIENT = "input_gradient";
+
+        /** Whether the member exports {@code input_gradient} (newer exports; older ones serve responses only). */
+        public boolean hasInputGradient() {
+            return exportedMethods().contains(INPUT_GRADIENT);
+        }
+
         /** The member's weights and compute type: float32 (default, exact), float16 or bfloat16 (GPU). */
         public DataType dataType() {
             return switch (dtype == null ? "float32" : dtype) {

@@ -34,7 +34,9 @@ public final class Member implements AutoCloseable {
         Path file = folder.resolve(entry.file());
         PtNDManager manager = (PtNDManager) parent.newSubManager(device);
         try {
-            PtSymbolBlock block = JniUtils.loadModule(manager, file, true, new String[0], new String[0], false);
+            // trainParam true: DJL otherwise loads the weights as inference tensors, which autograd cannot
+            // save for backward (input_gradient). The module stays in eval mode; outputs are bitwise the same.
+            PtSymbolBlock block = JniUtils.loadModule(manager, file, true, new String[0], new String[0], true);
             return new Member(entry, device, manager, block);
         } catch (RuntimeException e) {
             manager.close();
@@ -66,6 +68,39 @@ public final class Member implements AutoCloseable {
      */
     public PtNDArray readout(PtNDArray features, int mouse, PtNDManager into) {
         return call("readout", into, IValue.from(features), IValue.from((long) mouse));
+    }
+
+    /** What {@code input_gradient} returns: the objective per row (batch,) and its gradient, shaped like the input. */
+    public record InputGradient(PtNDArray objective, PtNDArray gradient) {
+    }
+
+    /**
+     * The gradient of sum over (neurons, 16) of {@code weights} x readout(features(input), mouse), per row,
+     * with respect to {@code input} (batch, 5, 16, H, W), both float32 and attached to {@code into}.
+     * Grad mode must be on in the calling thread ({@link JniUtils#setGradMode}); only members whose
+     * manifest lists {@code input_gradient} have it.
+     */
+    public InputGradient inputGradient(PtNDArray input, int mouse, PtNDArray weights, PtNDManager into) {
+        IValue[] inputs = {IValue.from(input), IValue.from((long) mouse), IValue.from(weights)};
+        IValue output = null;
+        IValue[] parts = new IValue[0];
+        try {
+            output = GradRun.runMethod(block, Manifest.MemberEntry.INPUT_GRADIENT, inputs);
+            parts = output.toIValueTuple();
+            return new InputGradient(parts[0].toTensor(into), parts[1].toTensor(into));
+        } finally {
+            closeAll(inputs);
+            closeAll(parts);
+            if (output != null) {
+                output.close();
+            }
+        }
+    }
+
+    private static void closeAll(IValue[] values) {
+        for (IValue value : values) {
+            value.close();
+        }
     }
 
     private PtNDArray call(String method, PtNDManager into, IValue... inputs) {

@@ -14,6 +14,13 @@ public interface ExperimentContext {
      */
     CompletableFuture<float[]> responses(Clip clip) throws InterruptedException;
 
+    /**
+     * Counts {@code windows} of work the experiment ran outside {@link #responses} (gradient windows of an
+     * optimisation) towards the job's progress.
+     */
+    default void progressed(long windows) {
+    }
+
     /** Throws {@link java.util.concurrent.CancellationException} once the job is cancelled or cut by a shutdown. */
     void checkCancelled();
 

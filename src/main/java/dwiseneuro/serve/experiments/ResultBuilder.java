@@ -13,6 +13,7 @@ public final class ResultBuilder {
     private final Map<String, Object> json = new LinkedHashMap<>();
     private final Map<String, ExperimentResult.Array> arrays = new LinkedHashMap<>();
     private final Map<String, byte[]> plots = new LinkedHashMap<>();
+    private final Map<String, byte[]> files = new LinkedHashMap<>();
 
     public ResultBuilder(Map<String, Object> header) {
         json.putAll(header);
@@ -73,9 +74,18 @@ public final class ResultBuilder {
         return this;
     }
 
+    /** A file to download from /v1/experiments/{job}/files/{name} (any type; the name's extension says which). */
+    public ResultBuilder file(String name, byte[] content) {
+        files.put(name, content);
+        return this;
+    }
+
     public ExperimentResult build() {
         json.put("arrays", arrays.keySet());
         json.put("plots", plots.keySet());
-        return new ExperimentResult(json, arrays, plots);
+        if (!files.isEmpty()) {
+            json.put("files", files.keySet());
+        }
+        return new ExperimentResult(json, arrays, plots, files);
     }
 }

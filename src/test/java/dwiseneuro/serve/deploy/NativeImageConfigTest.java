@@ -44,6 +44,7 @@ class NativeImageConfigTest {
             case "float" -> float.class;
             case "double" -> double.class;
             case "byte[]" -> byte[].class;
+            case "long[]" -> long[].class;
             default -> name.endsWith("[]") ? load(name.substring(0, name.length() - 2)).arrayType() : load(name);
         };
     }

@@ -97,6 +97,11 @@ final class JobContext implements ExperimentContext {
         return answer;
     }
 
+    @Override
+    public void progressed(long windows) {
+        job.windowsDone.addAndGet(windows);
+    }
+
     /** Waits for {@code permits}, a slice at a time, so that a cancellation is noticed while waiting. */
     private void acquire(Semaphore semaphore, int permits) throws InterruptedException {
         while (!semaphore.tryAcquire(permits, WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) {

@@ -318,6 +318,13 @@ public class JobRunner {
                 + "'; its plots: " + Optional.ofNullable(job.record().plots()).orElse(List.of())));
     }
 
+    /** A downloadable file of the job's result (the result JSON's 'files' lists them). */
+    public Path file(String id, String name) {
+        Job job = done(id);
+        return store.file(job.id, name).orElseThrow(() -> new JobException(404, "job " + id + " has no file '" + name
+                + "'; its result's 'files' lists them"));
+    }
+
     /** The job's stimuli (rebuilt from its spec when the job was read back from disk). */
     public StimulusDownloads stimuli(String id) {
         Job job = job(id);

@@ -26,8 +26,8 @@ import dwiseneuro.serve.experiments.ExperimentResult;
 /**
  * The results directory, shared by every instance of the service (a ReadWriteMany volume in k8s/): one
  * folder per job, named by its id, holding job.json (the job's record, written by its owner only), and
- * once it is done result.json, result.npz and plots/NAME.png; cancel-requested when another instance
- * was asked to cancel it. Every file is written to a temporary
+ * once it is done result.json, result.npz, plots/NAME.png and files/NAME; cancel-requested when another
+ * instance was asked to cancel it. Every file is written to a temporary
  * name and moved into place, and job.json says "done" only after the results are in place, so a crash
  * never leaves a done job without its results (a job that was running is marked interrupted when read back).
  */
@@ -41,6 +41,7 @@ final class JobStore {
     static final String RESULT_NPZ = "result.npz";
     static final String PLOTS = "plots";
     static final String CANCEL = "cancel-requested";
+    static final String FILES = "files";
 
     private final Path root;
     private final ObjectMapper json;
@@ -142,7 +143,23 @@ final class JobStore {
                 names.add(name);
             }
         }
+        if (result.files() != null && !result.files().isEmpty()) {
+            Path files = Files.createDirectories(folder.resolve(FILES));
+            for (Map.Entry<String, byte[]> file : result.files().entrySet()) {
+                if (!SAFE_NAME.matcher(file.getKey()).matches()) {
+                    throw new IllegalArgumentException("file name '" + file.getKey() + "' is not a safe file name");
+                }
+                write(files.resolve(file.getKey()), out -> out.write(file.getValue()));
+            }
+        }
         return names;
+    }
+
+    Optional<Path> file(String id, String name) {
+        if (!SAFE_NAME.matcher(name).matches()) {
+            return Optional.empty();
+        }
+        return existing(folder(id).resolve(FILES).resolve(name));
     }
 
     Optional<Path> resultJson(String id) {

@@ -27,8 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 import javax.imageio.ImageIO;
 
@@ -326,14 +324,6 @@ class ExperimentJobsTest {
     }
 
     static Map<String, NpyArray> npz(byte[] bytes) throws IOException {
-        Map<String, NpyArray> arrays = new LinkedHashMap<>();
-        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
-            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
-                String name = entry.getName().replaceFirst("\\.npy$", "");
-                arrays.put(name, NpyReader.read(name, zip.readAllBytes()));
-            }
-        }
-        assertFalse(arrays.isEmpty(), "an empty .npz");
-        return arrays;
+        return dwiseneuro.serve.testing.NpzBytes.read(bytes);
     }
 }
