@@ -40,18 +40,22 @@ class Member(nn.Module):
     def input_gradient(self, x: torch.Tensor, mouse: int,
                        weights: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """objective = sum over (neurons, frames) of weights * readout(features(x), mouse), per row,
-        and its gradient with respect to x. Needs grad mode on in the calling thread (TorchScript
-        cannot switch it on: `with torch.enable_grad()` does not script)."""
-        if not torch.is_grad_enabled():
-            raise RuntimeError("input_gradient needs grad mode on in the calling thread "
-                               "(torch.set_grad_enabled(True); in DJL JniUtils.setGradMode(true))")
+        and its gradient with respect to x.
+
+        Grad mode is switched on for the call and restored after it (`torch.set_grad_enabled` as a
+        function scripts, `with torch.enable_grad()` does not), so it also runs under a caller's
+        no-grad guard, e.g. DJL's IValueUtils.runMethod."""
+        grad_was_enabled = torch.is_grad_enabled()
+        torch.set_grad_enabled(True)
         x = x.detach().requires_grad_(True)
         output = self.readout(self.features(x), mouse)
         if weights.size() != output.size():
+            torch.set_grad_enabled(grad_was_enabled)
             raise RuntimeError("input_gradient: weights must be shaped like the readout's output "
                                "(batch, neurons, frames)")
         objective = (output * weights.to(output.dtype)).sum(dim=[1, 2])
         grad = torch.autograd.grad([objective.sum()], [x])[0]
+        torch.set_grad_enabled(grad_was_enabled)
         assert grad is not None
         return objective.detach(), grad
 
