@@ -12,8 +12,8 @@ import torch
 from . import configs, constants
 from .model import DwiseNeuro, init_weights
 
-# A reduced architecture for dry runs (seconds on a CPU); the readouts of the original vectors.
-TINY = dict(readout_outputs=[11, 24, 7], core_features=(8, 16, 16), spatial_strides=(2, 2, 1),
+# A reduced architecture for dry runs (seconds on a CPU).
+TINY = dict(readout_outputs=[37, 52], core_features=(8, 16, 16), spatial_strides=(2, 2, 1),
             expansion_ratio=2, se_reduce_ratio=4, cortex_features=(48, 96))
 
 
