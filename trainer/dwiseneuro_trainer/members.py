@@ -44,7 +44,8 @@ class Member(nn.Module):
 
         Grad mode is switched on for the call and restored after it (`torch.set_grad_enabled` as a
         function scripts, `with torch.enable_grad()` does not), so it also runs under a caller's
-        no-grad guard, e.g. DJL's IValueUtils.runMethod."""
+        no-grad guard. Not in libtorch's inference mode, which DJL's IValueUtils.runMethod uses: there
+        tensors cannot record gradients (models/README.md says how to call it from DJL)."""
         grad_was_enabled = torch.is_grad_enabled()
         torch.set_grad_enabled(True)
         x = x.detach().requires_grad_(True)
