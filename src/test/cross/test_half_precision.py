@@ -6,8 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from service import ROOT, Service
-from test_parity import assert_clean_exit, relative_error, responses
+from service import ROOT
+from test_parity import relative_error, responses, running
 
 DEMO = ROOT / "models" / "demo"
 MOUSE = "demo-mouse-1"
@@ -26,12 +26,8 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def float32_responses(clip, tmp_path_factory):
-    service = Service(DEMO, tmp_path_factory.mktemp("logs") / "float32.log")
-    try:
-        service.wait_ready()
+    with running(DEMO, tmp_path_factory.mktemp("logs") / "float32.log") as service:
         return responses(service, MOUSE, clip, "application/x-npy")
-    finally:
-        assert_clean_exit(service)
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
@@ -39,13 +35,9 @@ def test_half_precision_ensemble_serves_float32_close_to_float32(dtype, clip, fl
     models = tmp_path / dtype
     subprocess.run([str(ROOT / "trainer" / "bin" / "trainer"), "convert", str(DEMO), "--out", str(models),
                     "--dtype", dtype], check=True, capture_output=True)
-    service = Service(models, tmp_path / "service.log")
-    try:
-        service.wait_ready()
+    with running(models, tmp_path / "service.log") as service:
         actual = responses(service, MOUSE, clip, "application/x-npy")  # asserts float32 .npy
         as_json = responses(service, MOUSE, clip, "application/json")
-    finally:
-        assert_clean_exit(service)
     error = relative_error(actual, float32_responses)
     print(f"{dtype} ensemble over HTTP: relative error {error:.2e} against float32")
     assert 1e-6 < error < LIMIT[dtype]
