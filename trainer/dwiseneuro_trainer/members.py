@@ -42,21 +42,21 @@ class Member(nn.Module):
         """objective = sum over (neurons, frames) of weights * readout(features(x), mouse), per row,
         and its gradient with respect to x.
 
-        Grad mode is switched on for the call and restored after it (`torch.set_grad_enabled` as a
-        function scripts, `with torch.enable_grad()` does not), so it also runs under a caller's
+        Grad mode is switched on for the call and restored after it (the op aten::set_grad_enabled
+        scripts; `with torch.enable_grad()` does not), so it also runs under a caller's
         no-grad guard. Not in libtorch's inference mode, which DJL's IValueUtils.runMethod uses: there
         tensors cannot record gradients (models/README.md says how to call it from DJL)."""
         grad_was_enabled = torch.is_grad_enabled()
-        torch.set_grad_enabled(True)
+        torch.ops.aten.set_grad_enabled(True)
         x = x.detach().requires_grad_(True)
         output = self.readout(self.features(x), mouse)
         if weights.size() != output.size():
-            torch.set_grad_enabled(grad_was_enabled)
+            torch.ops.aten.set_grad_enabled(grad_was_enabled)
             raise RuntimeError("input_gradient: weights must be shaped like the readout's output "
                                "(batch, neurons, frames)")
         objective = (output * weights.to(output.dtype)).sum(dim=[1, 2])
         grad = torch.autograd.grad([objective.sum()], [x])[0]
-        torch.set_grad_enabled(grad_was_enabled)
+        torch.ops.aten.set_grad_enabled(grad_was_enabled)
         assert grad is not None
         return objective.detach(), grad
 

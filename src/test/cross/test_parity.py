@@ -1,5 +1,6 @@
 """Cross-language parity: the Java service over HTTP against the original predictor's own outputs
 (trainer/tests/fixtures/original-vectors, made with the original code) and against `trainer predict` on the same ensemble."""
+import contextlib
 import io
 import json
 import os
