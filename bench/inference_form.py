@@ -9,8 +9,11 @@ random weights, calibrated BatchNorm), in float32 and bfloat16, side by side in 
 Variants are measured in alternation, round after round, so that a slow spell of the machine hits
 both; the table gives each variant's median over rounds and the ratio to plain float32.
 
-    /usr/bin/python3 bench/inference_form.py                  # about 15 minutes on 2 CPUs
-    /usr/bin/python3 bench/inference_form.py --dry-run        # tiny model, seconds: checks the script
+    LD_PRELOAD=$(bin/serve --print-allocator) /usr/bin/python3 bench/inference_form.py   # ~15 min, 2 CPUs
+    /usr/bin/python3 bench/inference_form.py --dry-run        # tiny model: checks the script
+
+With the service's allocator (tcmalloc, as bin/serve runs it) preloaded for both Python and the JVMs it
+starts; the allocator changes the full-size figures by up to 3x (bench/allocator_full_size.sh).
 
 Needs `./mvnw -B -ntp -q package -DskipTests` first (the jars RawForward runs on). Writes
 bench/results/inference-form-<date>.md (bench/out/ for a dry run).
@@ -116,7 +119,8 @@ def main() -> int:
     lines = [f"# Inference form against plain, {'tiny model (dry run)' if args.dry_run else 'full-size member'}, "
              f"{stamp:%Y-%m-%d %H:%M} UTC", "",
              f"Command: `{command.strip()}`. Machine: {os.cpu_count()} CPUs ({cpu}); {args.threads} intra-op "
-             f"threads; libtorch 2.3.1 via DJL 0.29 (bench/RawForward.java) and Python torch {torch.__version__}. "
+             f"threads; libtorch 2.3.1 via DJL 0.29 (bench/RawForward.java) and Python torch {torch.__version__}; "
+             f"LD_PRELOAD={os.environ.get('LD_PRELOAD') or 'none (glibc malloc)'}. "
              f"One member ({'tiny' if args.dry_run else 'true_batch_001'} architecture, random weights, "
              f"calibrated BatchNorm), features + readout of mouse 0; median windows/s of {args.rounds} "
              f"alternating rounds of {args.seconds:g} s per batch size; ratio to plain float32 at the same batch.",
