@@ -203,6 +203,8 @@ def call_sequence(s: Settings, data: dict, log) -> dict:
 def throughput(s: Settings, data: dict, log) -> dict:
     rows = []
     for dtype in s.dtypes:
+        if s.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(s.device)
         loaded = {form: load(data[form], s.device, dtype) for form in members.FORMS}
         for batch in s.batches:
             x = windows(batch, s.device)
@@ -308,6 +310,8 @@ def gradient_section(s: Settings, data: dict, log) -> dict:
     rows = []
     neurons = s.kwargs["readout_outputs"][0]
     for dtype in ["float32", "bfloat16"]:
+        if s.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(s.device)
         ensemble_members = [load(data["inference"], s.device, dtype) for _ in range(s.members)]
         x = windows(s.gradient_batch, s.device)
         weights = torch.ones(s.gradient_batch, neurons, 16, device=s.device) / (neurons * 16)
@@ -536,6 +540,8 @@ def main(argv=None) -> int:
             result = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:300] if str(error) else ''}"}
             if s.device.type == "cuda":
                 torch.cuda.empty_cache()
+        set_tf32(False)  # whatever a failed section left behind
+        set_executor(False)
         result["seconds"] = time.perf_counter() - start
         report["sections"][name] = result
         write()
