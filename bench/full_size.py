@@ -18,10 +18,10 @@ from pathlib import Path
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "trainer")]
+sys.path[:0] = [str(ROOT / "trainer")]
 from dwiseneuro_trainer import configs  # noqa: E402
+from dwiseneuro_trainer.full_size import TINY  # noqa: E402  (the dry-run size: two mice)
 from dwiseneuro_trainer.model import DwiseNeuro, init_weights  # noqa: E402
-from gpu_throughput import TINY  # noqa: E402  (its dry-run size: two mice)
 
 
 def kwargs(tiny: bool):

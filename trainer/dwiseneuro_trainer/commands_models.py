@@ -1,4 +1,4 @@
-"""Subcommands about models: summary, import-original, export, predict."""
+"""Subcommands about models: summary, import-original, export, convert, predict."""
 import json
 from pathlib import Path
 
@@ -23,9 +23,15 @@ def register(subparsers) -> None:
         p.add_argument("--out", required=True, type=Path, metavar="MODELS_DIR")
         p.add_argument("--mice", help="comma-separated mouse ids, in readout order")
         p.add_argument("--name", help="ensemble name (default: the folder name)")
-        p.add_argument("--dtype", default="float32", choices=["float32", "float16", "bfloat16"],
-                       help="weights and compute dtype of the members (only float32 equals the original)")
+        _member_options(p)
         p.set_defaults(handler=export)
+
+    p = subparsers.add_parser("convert", help="rebuild every member of an ensemble folder into a new one "
+                                              "(another form or dtype, the current member methods)")
+    p.add_argument("models", type=Path, metavar="MODELS_DIR")
+    p.add_argument("--out", required=True, type=Path, metavar="NEW_DIR")
+    _member_options(p, keep_display=True)
+    p.set_defaults(handler=convert)
 
     p = subparsers.add_parser("predict", help="reference prediction of an ensemble for one clip")
     p.add_argument("--models", required=True, type=Path, metavar="MODELS_DIR")
@@ -37,6 +43,19 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=1,
                    help="windows per forward call (1 is the original predictor's way)")
     p.set_defaults(handler=predict)
+
+
+def _member_options(p, keep_display: bool = False) -> None:
+    p.add_argument("--form", default=ensemble.DEFAULT_FORM, choices=list(ensemble.FORMS),
+                   help="inference: BatchNorm folded, layout for fast depthwise convolutions (the same "
+                        "numbers); plain: the scripted training module (default: %(default)s)")
+    p.add_argument("--dtype", default="float32", choices=list(ensemble.DTYPES),
+                   help="compute dtype inside the members; inputs and outputs stay float32 "
+                        "(only float32 equals the original; default: %(default)s)")
+    p.add_argument("--display", metavar="WIDTH_CM,HEIGHT_CM,DISTANCE_CM",
+                   help="the screen the frame fills and the eye's distance from it "
+                        + ("(default: the source's, else " if keep_display else "(default: ")
+                        + "the Sensorium 2023 rig, 56.5,31.8,15)")
 
 
 def summary(args) -> int:
@@ -62,9 +81,18 @@ def summary(args) -> int:
 def export(args) -> int:
     mice = [m.strip() for m in args.mice.split(",")] if args.mice else None
     manifest = ensemble.write_ensemble(args.experiments, args.out, mouse_ids=mice, name=args.name,
-                                       dtype=args.dtype)
+                                       dtype=args.dtype, form=args.form,
+                                       display=ensemble.parse_display(args.display))
     print(f"wrote {args.out / ensemble.MANIFEST}: {len(manifest['members'])} members, "
           f"{len(manifest['mice'])} mice")
+    return 0
+
+
+def convert(args) -> int:
+    manifest = ensemble.convert_ensemble(args.models, args.out, form=args.form, dtype=args.dtype,
+                                         display=ensemble.parse_display(args.display))
+    print(f"wrote {args.out / ensemble.MANIFEST}: {len(manifest['members'])} members, "
+          f"{args.form} form, {args.dtype}")
     return 0
 
 

@@ -22,3 +22,7 @@ SENSORIUM_NUM_NEURONS = NEW_NUM_NEURONS + OLD_NUM_NEURONS
 
 FPS = 30
 NUM_FOLDS = 7
+
+# The Sensorium 2023 rig: the 36 x 64 frame is the whole screen, the eye on the perpendicular through
+# its centre (the manifest's `display` block; absent, these values).
+SENSORIUM_DISPLAY = {"screen_width_cm": 56.5, "screen_height_cm": 31.8, "distance_cm": 15.0}

@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
-from . import checkpoints, constants, statistics
+from . import checkpoints, constants, members, statistics
 from .checkpoints import CheckpointError
+from .model import DwiseNeuro
 
 MANIFEST = "manifest.json"
 FORMAT = "dwiseneuro-ensemble"
@@ -58,34 +60,69 @@ def default_mice(readout_outputs: Sequence[int]) -> List[Dict[str, Any]]:
     return [{"id": mouse_id} for mouse_id in ids]
 
 
-def _check_equal_scripted(model: torch.nn.Module, scripted: torch.jit.ScriptModule,
-                          size: Sequence[int], path: Path) -> None:
-    """Guard against scripting changing the arithmetic: one random window, every readout."""
-    generator = torch.Generator().manual_seed(0)
-    x = torch.rand((2, model.core.stem[0].in_channels, 16, size[1], size[0]), generator=generator) * 255
-    with torch.no_grad():
-        eager = model(x)
-        script = scripted(x)
-    for i, (a, b) in enumerate(zip(eager, script)):
-        if not torch.allclose(a, b, rtol=1e-5, atol=1e-5):
-            raise EnsembleError(f"{path}: scripted readout {i} differs from the eager model")
+DTYPES = members.DTYPES
+FORMS = members.FORMS
+DEFAULT_FORM = "inference"
 
 
-DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+def parse_display(text: Optional[str]) -> Optional[Dict[str, float]]:
+    """`--display WIDTH_CM,HEIGHT_CM,DISTANCE_CM` -> the manifest's display block (None: not given)."""
+    if text is None:
+        return None
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3 or min(values) <= 0:
+        raise EnsembleError(f"--display takes three positive numbers WIDTH_CM,HEIGHT_CM,DISTANCE_CM, not '{text}'")
+    return dict(zip(("screen_width_cm", "screen_height_cm", "distance_cm"), values))
+
+
+def _check_choice(form: str, dtype: str) -> None:
+    if dtype not in DTYPES:
+        raise EnsembleError(f"unknown dtype '{dtype}': use one of {', '.join(DTYPES)}")
+    if form not in FORMS:
+        raise EnsembleError(f"unknown form '{form}': use one of {', '.join(FORMS)}")
+
+
+def export_member(model: torch.nn.Module, target: Path, form: str, dtype: str,
+                  size: Sequence[int], log=print) -> Dict[str, Any]:
+    """Script `model` (an eval DwiseNeuro) in `form` and `dtype` to `target`, verified against it.
+
+    Returns the manifest fields the member file determines (the caller adds stage, fold, source...).
+    """
+    scripted = members.script_member(model, form)
+    error = members.verify(model, scripted, size, str(target))
+    note = f"relative error {error:.1e} against the eager model"
+    if dtype != "float32":
+        scripted = scripted.to(DTYPES[dtype])
+        half = members.half_precision_error(model, scripted, size)
+        note += (f"; {dtype}: {half:.1e} against float32" if half is not None
+                 else f"; {dtype} has no CPU kernels in torch {torch.__version__}: error not measured here")
+    _atomic_write(target, lambda tmp: torch.jit.save(scripted, str(tmp)))
+    log(f"  {target.name}: {form} form, {dtype}, {note}")
+    return {
+        "dtype": dtype,
+        "io_dtype": members.IO_DTYPE,
+        "form": form,
+        "methods": list(members.METHODS),
+        "bytes": target.stat().st_size,
+        "sha256": sha256_of(target),
+    }
 
 
 def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                    mouse_ids: Optional[Sequence[str]] = None, name: Optional[str] = None,
-                   log=print, dtype: str = "float32") -> Dict[str, Any]:
+                   log=print, dtype: str = "float32", form: str = DEFAULT_FORM,
+                   display: Optional[Dict[str, float]] = None) -> Dict[str, Any]:
     """Script the best checkpoint of every fold of every experiment into `out_dir`.
 
-    `dtype` other than float32 casts the weights (for GPUs: half the memory, tensor cores); the
-    service then feeds that member inputs of the same dtype. Only float32 equals the original.
+    `dtype` other than float32 computes in half precision inside the member (for GPUs: half the
+    memory, tensor cores); inputs and outputs stay float32. Only float32 equals the original.
     """
-    if dtype not in DTYPES:
-        raise EnsembleError(f"unknown dtype '{dtype}': use one of {', '.join(DTYPES)}")
+    _check_choice(form, dtype)
     out_dir.mkdir(parents=True, exist_ok=True)
-    members: List[Dict[str, Any]] = []
+    entries: List[Dict[str, Any]] = []
     mice: Optional[List[Dict[str, Any]]] = None
     readout_outputs: Optional[List[int]] = None
     stack: Optional[Dict[str, Any]] = None
@@ -106,13 +143,8 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                     f"{fold.path}: readouts {outputs}, frame stack {this_stack} or image size {this_size} "
                     f"differ from the first member's {readout_outputs}, {stack}, {size}")
             file_name = f"{stage}-fold_{fold.fold}.pt"
-            target = out_dir / file_name
-            scripted = torch.jit.script(model)
-            _check_equal_scripted(model, scripted, this_size, fold.path)
-            # Cast after the check: CPUs lack half-precision kernels for some of the model's layers.
-            scripted = scripted.to(DTYPES[dtype])
-            _atomic_write(target, lambda tmp: torch.jit.save(scripted, str(tmp)))
-            members.append({
+            log(f"exporting {fold.path} -> {out_dir / file_name}")
+            entry = {
                 "file": file_name,
                 "stage": stage,
                 "fold": fold.fold,
@@ -120,12 +152,33 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
                 "score": fold.score,
                 "parameters": sum(p.numel() for p in model.parameters()),
                 "nn_module": _jsonable(checkpoint["params"]["nn_module"][1]),
-                "dtype": dtype,
-                "bytes": target.stat().st_size,
-                "sha256": sha256_of(target),
-            })
-            log(f"exported {fold.path} -> {target}")
+            }
+            entry.update(export_member(model, out_dir / file_name, form, dtype, this_size, log))
+            entries.append(entry)
     assert readout_outputs is not None and stack is not None and size is not None
+    manifest = {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": name or out_dir.resolve().name,
+        "architecture": "dwiseneuro",
+        "created": _now(),
+        "torch_version": torch.__version__,
+        "input": {"channels": 5, "height": size[1], "width": size[0],
+                  "video_height": VIDEO_HEIGHT, "video_width": VIDEO_WIDTH,
+                  "pad_fill_value": 0.0, "fps": constants.FPS},
+        "frame_stack": stack,
+        "display": dict(display or constants.SENSORIUM_DISPLAY),
+        "mice": [_mouse_entry(statistics.export_mouse(m, out_dir))  # per-frame std: a side file
+                 for m in mouse_entries(readout_outputs, mice, mouse_ids)],
+        "members": entries,
+    }
+    _write_manifest(out_dir, manifest)
+    return manifest
+
+
+def mouse_entries(readout_outputs: Sequence[int], mice: Optional[List[Dict[str, Any]]],
+                  mouse_ids: Optional[Sequence[str]]) -> List[Dict[str, Any]]:
+    """One entry per readout: the checkpoint's mice (with their statistics), `--mice` ids or defaults."""
     if mouse_ids is not None:
         if len(mouse_ids) != len(readout_outputs):
             raise EnsembleError(f"--mice names {len(mouse_ids)} mice but the models have "
@@ -138,22 +191,71 @@ def write_ensemble(experiment_dirs: Sequence[Path], out_dir: Path,
         mouse["neurons"] = neurons
         if len(mouse.get("unit_ids", [])) not in (0, neurons):
             raise EnsembleError(f"mouse {mouse['id']}: {len(mouse['unit_ids'])} unit ids for {neurons} neurons")
-    manifest = {
-        "format": FORMAT,
-        "version": VERSION,
-        "name": name or out_dir.resolve().name,
-        "architecture": "dwiseneuro",
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "torch_version": torch.__version__,
-        "input": {"channels": 5, "height": size[1], "width": size[0],
-                  "video_height": VIDEO_HEIGHT, "video_width": VIDEO_WIDTH,
-                  "pad_fill_value": 0.0, "fps": constants.FPS},
-        "frame_stack": stack,
-        "mice": [_mouse_entry(statistics.export_mouse(m, out_dir)) for m in mice],  # per-frame std: a side file
-        "members": members,
-    }
+    return mice
+
+
+def convert_ensemble(source: Path, out_dir: Path, form: str = DEFAULT_FORM, dtype: str = "float32",
+                     display: Optional[Dict[str, float]] = None, log=print) -> Dict[str, Any]:
+    """Rebuild every member of the ensemble folder `source` in `form` and `dtype` into `out_dir`.
+
+    Each member's eager DwiseNeuro comes from its TorchScript weights and the manifest's
+    `nn_module`; the new member is verified against it. Mice, statistics and every other file are
+    kept. Weights a half-precision member was stored in stay rounded in any new dtype.
+    """
+    _check_choice(form, dtype)
+    manifest = read_manifest(source)
+    if out_dir.resolve() == source.resolve():
+        raise EnsembleError(f"{out_dir}: convert writes a new folder; give --out another path than the source")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    member_files = {m["file"] for m in manifest["members"]}
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if path.is_file() and str(relative) not in member_files | {MANIFEST} and not relative.name.startswith("."):
+            (out_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out_dir / relative)
+    size = [manifest["input"]["width"], manifest["input"]["height"]]
+    entries = []
+    for old in manifest["members"]:
+        path = source / old["file"]
+        log(f"converting {path} -> {out_dir / old['file']}")
+        model = eager_model_of(path, old)
+        entry = {key: value for key, value in old.items()
+                 if key not in ("dtype", "io_dtype", "form", "methods", "bytes", "sha256")}
+        entry.update(export_member(model, out_dir / old["file"], form, dtype, size, log))
+        entries.append(entry)
+    converted = dict(manifest)
+    converted.update({"torch_version": torch.__version__, "converted": _now(), "members": entries,
+                      "display": dict(display or manifest.get("display") or constants.SENSORIUM_DISPLAY)})
+    _write_manifest(out_dir, converted)
+    return converted
+
+
+def eager_model_of(path: Path, entry: Dict[str, Any]) -> torch.nn.Module:
+    """The eval float32 DwiseNeuro of a member file, from its weights and the manifest's nn_module."""
+    if not path.is_file():
+        raise EnsembleError(f"{path}: member file listed in the manifest is missing")
+    if "nn_module" not in entry:
+        raise EnsembleError(f"{path}: the manifest has no nn_module for this member")
+    if entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+        raise EnsembleError(f"{path}: sha256 differs from the manifest (corrupt or replaced file)")
+    try:
+        module = torch.jit.load(str(path), map_location="cpu")
+    except Exception as error:
+        raise EnsembleError(f"{path}: not a loadable TorchScript file ({error})") from error
+    model = DwiseNeuro(**entry["nn_module"])
+    try:
+        model.load_state_dict(members.plain_state_dict(module, entry.get("form", "plain")), strict=True)
+    except (RuntimeError, KeyError) as error:
+        raise EnsembleError(f"{path}: weights do not match the manifest's nn_module:\n{error}") from error
+    return model.eval()
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_manifest(out_dir: Path, manifest: Dict[str, Any]) -> None:
     _atomic_write(out_dir / MANIFEST, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1) + "\n"))
-    return manifest
 
 
 def _mouse_entry(mouse: Dict[str, Any]) -> Dict[str, Any]:
@@ -188,6 +290,12 @@ class Ensemble:
 
     def neurons(self, mouse_index: int) -> int:
         return int(self.manifest["mice"][mouse_index]["neurons"])
+
+    def input_dtype(self, member_index: int) -> torch.dtype:
+        """float32 for every member that follows the float32 contract (`io_dtype`); a legacy member
+        takes its compute dtype."""
+        entry = self.manifest["members"][member_index]
+        return DTYPES[entry.get("io_dtype") or entry.get("dtype", "float32")]
 
 
 def read_manifest(folder: Path) -> Dict[str, Any]:

@@ -280,8 +280,9 @@ class DwiseNeuro(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Shared core and cortex: (batch, 5, 16, 64, 64) -> (batch, cortex features, 16)."""
         x = self.core(x)
-        # adaptive_avg_pool3d to (T, 1, 1) with an explicit size: the None form does not script.
-        x = F.adaptive_avg_pool3d(x, [x.size(2), 1, 1]).squeeze(-1).squeeze(-1)
+        # The original's AdaptiveAvgPool3d((None, 1, 1)) is a mean over (H, W); written as one, it
+        # scripts and runs in bfloat16 on CPUs (adaptive_avg_pool3d has no bfloat16 CPU kernel).
+        x = x.mean(dim=(3, 4))
         return self.cortex(x)
 
     @torch.jit.export

@@ -38,13 +38,12 @@ def plan_of(ensemble: Ensemble) -> WindowPlan:
     return WindowPlan(stack["size"], stack["step"], stack.get("position", "last"))
 
 
-def _dtype_of(member: torch.jit.ScriptModule) -> torch.dtype:
-    return next(member.parameters()).dtype
-
-
 @torch.no_grad()
 def predict_member(member: torch.jit.ScriptModule, inputs: torch.Tensor, mouse_index: int,
-                   neurons: int, plan: WindowPlan, batch_size: int = 1) -> np.ndarray:
+                   neurons: int, plan: WindowPlan, batch_size: int = 1,
+                   input_dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """One member's blended (neurons, T) prediction; `input_dtype` is float32 except for legacy
+    half-precision members, which take their compute dtype."""
     length = inputs.shape[1]
     responses = np.zeros((neurons, length), dtype=np.float32)
     counts = np.zeros(length, dtype=np.float32)
@@ -52,7 +51,7 @@ def predict_member(member: torch.jit.ScriptModule, inputs: torch.Tensor, mouse_i
     for start in range(0, len(ends), batch_size):
         chunk = ends[start:start + batch_size]
         windows = torch.stack([inputs[:, plan.indexes(end)] for end in chunk])
-        prediction = member.predict(windows.to(_dtype_of(member)), mouse_index).float().numpy()
+        prediction = member.predict(windows.to(input_dtype), mouse_index).float().numpy()
         for end, output in zip(chunk, prediction):
             indexes = plan.indexes(end)
             responses[:, indexes] += output
@@ -73,8 +72,9 @@ def predict_clip(ensemble: Ensemble, mouse_id: str, video: np.ndarray, behavior:
                                            size=(geometry["width"], geometry["height"]),
                                            pad_fill_value=geometry.get("pad_fill_value", 0.0)))
     plan = plan_of(ensemble)
-    outputs = [predict_member(member, inputs, mouse_index, ensemble.neurons(mouse_index), plan, batch_size)
-               for member in ensemble.members]
+    outputs = [predict_member(member, inputs, mouse_index, ensemble.neurons(mouse_index), plan, batch_size,
+                              input_dtype=ensemble.input_dtype(i))
+               for i, member in enumerate(ensemble.members)]
     if member_outputs is not None:
         member_outputs.extend(outputs)
     return np.mean(outputs, axis=0).astype(np.float32)

@@ -1,5 +1,6 @@
 """Cross-language parity: the Java service over HTTP against the original predictor's own outputs
 (trainer/tests/fixtures/original-vectors, made with the original code) and against `trainer predict` on the same ensemble."""
+import contextlib
 import io
 import json
 import os
@@ -54,6 +55,17 @@ def assert_clean_exit(service: Service) -> None:
     assert "A fatal error has been detected" not in log and "Worker for" in log, log[-2000:]
 
 
+@contextlib.contextmanager
+def running(models: Path, log_path: Path):
+    """The service, ready, on `models`; it must exit cleanly when the block ends."""
+    service = Service(models, log_path)
+    try:
+        service.wait_ready()
+        yield service
+    finally:
+        assert_clean_exit(service)
+
+
 @pytest.fixture(scope="module")
 def original_ensemble(tmp_path_factory):
     """The original solution's two fold checkpoints converted with import-original."""
@@ -66,12 +78,8 @@ def original_ensemble(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def original_service(original_ensemble, tmp_path_factory):
-    service = Service(original_ensemble, tmp_path_factory.mktemp("logs") / "service.log")
-    try:
-        service.wait_ready()
+    with running(original_ensemble, tmp_path_factory.mktemp("logs") / "service.log") as service:
         yield service
-    finally:
-        assert_clean_exit(service)
 
 
 @pytest.mark.parametrize("mouse", [0, 1, 2])
@@ -117,14 +125,10 @@ def test_single_fold_equals_the_original_fold(tmp_path):
     shutil.copytree(VECTORS / "experiment" / "fold_1", experiment / "fold_1")
     models = tmp_path / "models"
     trainer("import-original", str(experiment), "--out", str(models), "--mice", "a,b,c")
-    service = Service(models, tmp_path / "service.log")
-    try:
-        service.wait_ready()
+    with running(models, tmp_path / "service.log") as service:
         for index, mouse in enumerate("abc"):
             actual = responses(service, mouse, clip_files(), "application/x-npy")
             assert relative_error(actual, np.load(VECTORS / f"expected_fold1_mouse{index}.npy")) < TOLERANCE
-    finally:
-        assert_clean_exit(service)
 
 
 def test_service_equals_trainer_predict_on_the_demo_ensemble(tmp_path):
@@ -144,10 +148,6 @@ def test_service_equals_trainer_predict_on_the_demo_ensemble(tmp_path):
             "--behavior", str(files["behavior"]), "--pupil-center", str(files["pupil_center"]), "--out", str(out))
     reference = np.load(out)
     assert reference.shape[1] == 50
-    service = Service(models, tmp_path / "service.log")
-    try:
-        service.wait_ready()
+    with running(models, tmp_path / "service.log") as service:
         for accept in ("application/x-npy", "application/json"):
             assert relative_error(responses(service, mouse, files, accept), reference) < TOLERANCE
-    finally:
-        assert_clean_exit(service)

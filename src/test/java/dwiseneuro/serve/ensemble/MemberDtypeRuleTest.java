@@ -31,6 +31,8 @@ class MemberDtypeRuleTest {
         member.put("dtype", dtype);
         if (ioDtype != null) {
             member.put("io_dtype", ioDtype);
+        } else {  // a member as exported before the float32 contract: none of the new keys
+            member.remove(java.util.List.of("io_dtype", "form", "methods"));
         }
         Files.writeString(folder.resolve("manifest.json"), JSON.writeValueAsString(manifest));
         return ManifestReader.read(folder, JSON);
@@ -62,8 +64,17 @@ class MemberDtypeRuleTest {
 
     @Test
     void manifestsWithoutTheNewKeysMeanTheOldDefaults() throws IOException {
-        Manifest.MemberEntry member = ManifestReader.read(Path.of("models/demo"), JSON).members().get(0);
+        Manifest.MemberEntry member = read("float32", null).members().get(1);
         assertEquals(Manifest.MemberEntry.DEFAULT_METHODS, member.exportedMethods());
         assertEquals(null, member.form());
+    }
+
+    @Test
+    void theBundledDemoRecordsItsFormAndMethods() throws IOException {
+        for (Manifest.MemberEntry member : ManifestReader.read(Path.of("models/demo"), JSON).members()) {
+            assertEquals("float32", member.ioDtype());
+            assertEquals("inference", member.form());
+            assertEquals(java.util.List.of("features", "readout", "input_gradient"), member.exportedMethods());
+        }
     }
 }
