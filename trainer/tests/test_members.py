@@ -1,6 +1,7 @@
 """Exported members: float32 in and out whatever the compute dtype, input_gradient against eager
 autograd, the inference form against the eager model and the original predictor's vectors, and
 `trainer convert` of legacy and new ensemble folders."""
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -129,6 +130,18 @@ def test_original_vectors(form, tmp_path):
         errors += [relative(o, np.load(VECTORS / f"expected_fold{k}_mouse{mouse}.npy")) for k, o in enumerate(outputs)]
         print(f"{form} mouse{mouse}: ensemble, fold 0, fold 1 relative errors {['%.1e' % e for e in errors]}")
         assert max(errors) < EXACT
+
+
+@pytest.mark.parametrize("form", members.FORMS)
+def test_verify_passes_a_true_member_and_refuses_one_a_weight_off(model, form):
+    """The export check tolerates float32 rounding (a few times the eager model's own distance from
+    float64), not a wrong member: one stem weight off by 1% must be refused."""
+    assert members.verify(model, members.script_member(model, form), (64, 64), "true") <= EXACT
+    wrong = copy.deepcopy(model)
+    with torch.no_grad():
+        wrong.core.stem[0].weight[0].mul_(1.01)
+    with pytest.raises(RuntimeError, match="differs from the eager model"):
+        members.verify(model, members.script_member(wrong, form), (64, 64), "wrong")
 
 
 def test_inference_form_unfolds_to_equal_dwiseneuro_weights(model):
