@@ -109,7 +109,10 @@ final class WindowQueue {
                 pollNanos = work.awaitNanos(pollNanos);
             }
             long delay = maxDelay.toNanos();
-            while (pending + Math.min(backgroundPending, backgroundBatch) < maxBatch && delay > 0 && !closed) {
+            // max-delay coalesces interactive requests: background windows alone go at once (waiting for
+            // interactive work that may never come would idle the device; a job submits what it has).
+            while (pending > 0 && pending + Math.min(backgroundPending, backgroundBatch) < maxBatch && delay > 0
+                    && !closed) {
                 delay = work.awaitNanos(delay);
             }
             long now = System.nanoTime();

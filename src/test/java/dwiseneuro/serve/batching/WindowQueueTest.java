@@ -163,6 +163,38 @@ class WindowQueueTest {
     }
 
     @Test
+    void backgroundWindowsAloneDoNotWaitForMaxDelay() throws InterruptedException {
+        WindowQueue queue = new WindowQueue(1000, 4);
+        queue.offer(background(130), 1);        // 100 windows, nothing interactive: a full background share
+        queue.offer(background(31), 1);         // and one window of a second job
+        long start = System.nanoTime();
+        assertEquals(4, queue.take(32, Duration.ofMinutes(1), POLL, new ArrayList<>()).size());
+        for (int i = 0; i < 24; i++) {          // down to the last window, alone in its batch
+            queue.take(32, Duration.ofMinutes(1), POLL, new ArrayList<>());
+        }
+        assertEquals(1, queue.backgroundPending());
+        assertEquals(1, queue.take(32, Duration.ofMinutes(1), POLL, new ArrayList<>()).size());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds < 30, "26 background batches waited " + seconds + " s in all with a one-minute max-delay");
+        // One interactive window still waits for company (max-delay), and background fills the batch around it.
+        queue.offer(background(130), 1);
+        queue.offer(job(31), 1);
+        Thread late = new Thread(() -> {
+            try {
+                Thread.sleep(50);
+                queue.offer(job(32), 1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        late.start();
+        List<Window> mixed = queue.take(7, Duration.ofSeconds(5), POLL, new ArrayList<>());
+        late.join();
+        assertEquals(7, mixed.size(), "3 interactive windows + 4 background");
+        assertEquals(3, mixed.stream().filter(w -> w.job().priority == Priority.INTERACTIVE).count());
+    }
+
+    @Test
     void aCancelledBackgroundClipLeavesTheQueueAtOnce() throws InterruptedException {
         WindowQueue queue = new WindowQueue(1000);
         ClipJob cancelled = background(130);
