@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -26,6 +28,7 @@ import dwiseneuro.serve.media.NpyReader;
 import dwiseneuro.serve.experiments.tuning.DirectionTuningType;
 import dwiseneuro.serve.experiments.tuning.FrequencyTuningType;
 import dwiseneuro.serve.experiments.tuning.SizeTuningType;
+import dwiseneuro.serve.testing.OpenApiExamples;
 import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,6 +57,9 @@ class ExperimentSpecTest {
     SizeTuningType size;
     @Inject
     ReceptiveFieldsType receptiveFields;
+    @Inject
+    @Any
+    Instance<ExperimentType> types;
 
     @BeforeEach
     void ready() throws Exception {
@@ -145,6 +151,27 @@ class ExperimentSpecTest {
         assertEquals(List.of("noise_000", "noise_001"), noise.stimulusNames());
         assertTrue(java.util.Arrays.equals(noise.npy("noise_001"), noise.npy("noise_001")), "rendered again, the same");
         assertTrue(noise.mp4("noise_001").length > 1000);
+    }
+
+    @Test
+    void everyStimulusTypesOpenApiExampleIsAValidSpec() throws Exception {
+        // Swagger UI's "Try it out" posts these examples as they are: each must be a spec the service runs.
+        // most_exciting needs members with input_gradient, which the detectors lack: DemoMostExcitingTest runs its.
+        Manifest manifest = ensemble.manifest().orElseThrow();
+        List<String> checked = new java.util.ArrayList<>();
+        for (String name : OpenApiExamples.experimentTypes()) {
+            if (name.equals("most_exciting")) {
+                continue;
+            }
+            ExperimentType type = types.stream().filter(t -> t.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new AssertionError("the OpenAPI document lists " + name + ", no bean runs it"));
+            Experiment experiment = type.parse(OpenApiExamples.experimentSpec(name), manifest,
+                    ensemble.mouse("motion").orElseThrow());
+            assertTrue(experiment.totalWindows() > 0, name);
+            checked.add(name + " (" + experiment.totalWindows() + " windows)");
+        }
+        System.out.println("OpenAPI examples that parse: " + checked);
+        assertEquals(4, checked.size(), "direction, frequency and size tuning, receptive fields: " + checked);
     }
 
     @Test

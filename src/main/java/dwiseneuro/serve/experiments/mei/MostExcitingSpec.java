@@ -14,7 +14,7 @@ import dwiseneuro.serve.experiments.spec.ApertureSpec;
         + "frames, climbed by gradient steps through the members' input_gradient, within the pixel range 0..255 and an "
         + "RMS-contrast budget around the mean luminance. MEI: one image held for every frame; MEV: a video.",
         example = "{\"type\": \"most_exciting\", \"neurons\": [0], \"steps\": 100, \"kind\": \"mei\", \"contrast\": 25, "
-                + "\"behavior\": [0, 0], \"pupil_center\": [0, 0]}")
+                + "\"behavior\": [29.3, 1.3], \"pupil_center\": [151.8, 149.3]}")
 public record MostExcitingSpec(
         @Schema(required = true, enumeration = {"most_exciting"}, example = "most_exciting") String type,
         @Schema(required = true, description = "Neuron row indices of the objective", example = "[0]") List<Integer> neurons,

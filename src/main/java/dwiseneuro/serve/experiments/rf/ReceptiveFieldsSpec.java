@@ -12,8 +12,9 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
         + "response-weighted average of the noise (the map) and a 2-D Gaussian fitted to it (centre in pixels and "
         + "degrees, widths, angle, fit quality). DwiseNeuro pools over space, so receptive fields show only through "
         + "stimuli like these.",
-        example = "{\"type\": \"receptive_fields\", \"noise\": \"white\", \"frames\": 1800, \"block_frames\": 6, "
-                + "\"check_px\": 2, \"seed\": 1, \"behavior\": [29.3, 1.3], \"pupil_center\": [151.8, 149.3]}")
+        example = "{\"type\": \"receptive_fields\", \"noise\": \"white\", \"frames\": 3600, \"block_frames\": 3, "
+                + "\"check_px\": 6, \"latency_frames\": 2, \"seed\": 1, \"behavior\": [29.3, 1.3], "
+                + "\"pupil_center\": [151.8, 149.3]}")
 public record ReceptiveFieldsSpec(
         @Schema(required = true, enumeration = {"receptive_fields"}, example = "receptive_fields") String type,
         @Schema(description = "\"white\" (every check bright or dark; default) or \"sparse\" (a few checks per block on gray)",

@@ -16,6 +16,7 @@ import dwiseneuro.serve.media.NpyArray;
 import dwiseneuro.serve.media.NpyReader;
 import dwiseneuro.serve.testing.NpyBytes;
 import dwiseneuro.serve.testing.NpzBytes;
+import dwiseneuro.serve.testing.OpenApiExamples;
 import dwiseneuro.serve.testing.SampleClip;
 import dwiseneuro.serve.testing.ServiceHealth;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -42,6 +43,17 @@ class DemoMostExcitingTest {
 
     private static String behavior() {
         return "\"behavior\": [29.3, 1.3], \"pupil_center\": [151.8, 149.3]";
+    }
+
+    @Test
+    void theOpenApiExampleRunsAsItIs() {
+        // What Swagger UI's "Try it out" posts for most_exciting.
+        JsonPath job = run(OpenApiExamples.experimentSpec("most_exciting").toString());
+        JsonPath result = given().get("/v1/experiments/" + job.getString("id") + "/result").then().statusCode(200)
+                .extract().jsonPath();
+        float first = result.getFloat("objective_trace[0][0]");    // steps x starts
+        System.out.println("OpenAPI most_exciting example: objective " + first + " -> " + result.getFloat("best_objective"));
+        assertTrue(result.getFloat("best_objective") > first, "the MEI drives its neuron harder than its start");
     }
 
     @Test
