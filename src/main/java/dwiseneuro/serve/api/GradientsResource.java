@@ -35,7 +35,6 @@ import dwiseneuro.serve.batching.GradientsUnavailableException;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.batching.Priority;
 import dwiseneuro.serve.clip.Clip;
-import dwiseneuro.serve.ensemble.Ensemble;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.media.NpyWriter;
 import io.smallrye.common.annotation.Blocking;
@@ -54,13 +53,11 @@ public class GradientsResource {
         PARTS = Set.copyOf(parts);
     }
 
-    private final Ensemble ensemble;
     private final InferenceScheduler scheduler;
     private final ServingState state;
     private final ServeConfig config;
 
-    public GradientsResource(Ensemble ensemble, InferenceScheduler scheduler, ServingState state, ServeConfig config) {
-        this.ensemble = ensemble;
+    public GradientsResource(InferenceScheduler scheduler, ServingState state, ServeConfig config) {
         this.scheduler = scheduler;
         this.state = state;
         this.config = config;
@@ -113,8 +110,7 @@ public class GradientsResource {
             @Context HttpHeaders headers,
             @Context HttpServerRequest request) {
         Manifest manifest = state.readyManifest();
-        Manifest.Mouse mouse = ensemble.mouse(id).orElseThrow(() -> new ProblemException(404,
-                "unknown mouse '" + id + "'; GET /v1/mice lists the mice of this ensemble"));
+        Manifest.Mouse mouse = state.mouse(id);
         boolean npy = MiceResource.format(headers) == MiceResource.Format.NPY;
         Duration timeout = ClipRequests.timeout(timeoutMs, timeoutHeader, config);
         UploadParts.check(headers.getMediaType(), form, PARTS);
