@@ -125,41 +125,39 @@ final class JobStore {
         }
     }
 
-    /** Writes result.json, result.npz and the plots; returns the plots' file names. */
+    /** Writes result.json, result.npz, the plots and the files; returns the plots' file names. */
     List<String> writeResult(String id, ExperimentResult result) throws IOException {
         Path folder = folder(id);
         Files.createDirectories(folder);
         write(folder.resolve(RESULT_JSON), out -> json.writerWithDefaultPrettyPrinter().writeValue(out, result.json()));
         write(folder.resolve(RESULT_NPZ), out -> NpzWriter.write(result.arrays() == null ? Map.of() : result.arrays(), out));
+        List<String> plots = writeAll(folder.resolve(PLOTS), "plot", result.plots(),
+                name -> name.endsWith(".png") ? name : name + ".png");
+        writeAll(folder.resolve(FILES), "file", result.files(), name -> name);
+        return plots;
+    }
+
+    /** Writes each entry under {@code subfolder} as {@code naming(key)}; returns the names written. */
+    private List<String> writeAll(Path subfolder, String kind, Map<String, byte[]> contents,
+                                  java.util.function.UnaryOperator<String> naming) throws IOException {
         List<String> names = new ArrayList<>();
-        if (result.plots() != null && !result.plots().isEmpty()) {
-            Path plots = Files.createDirectories(folder.resolve(PLOTS));
-            for (Map.Entry<String, byte[]> plot : result.plots().entrySet()) {
-                String name = plot.getKey().endsWith(".png") ? plot.getKey() : plot.getKey() + ".png";
-                if (!SAFE_NAME.matcher(name).matches()) {
-                    throw new IllegalArgumentException("plot name '" + plot.getKey() + "' is not a safe file name");
-                }
-                write(plots.resolve(name), out -> out.write(plot.getValue()));
-                names.add(name);
-            }
+        if (contents == null || contents.isEmpty()) {
+            return names;
         }
-        if (result.files() != null && !result.files().isEmpty()) {
-            Path files = Files.createDirectories(folder.resolve(FILES));
-            for (Map.Entry<String, byte[]> file : result.files().entrySet()) {
-                if (!SAFE_NAME.matcher(file.getKey()).matches()) {
-                    throw new IllegalArgumentException("file name '" + file.getKey() + "' is not a safe file name");
-                }
-                write(files.resolve(file.getKey()), out -> out.write(file.getValue()));
+        Files.createDirectories(subfolder);
+        for (Map.Entry<String, byte[]> entry : contents.entrySet()) {
+            String name = naming.apply(entry.getKey());
+            if (!SAFE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(kind + " name '" + entry.getKey() + "' is not a safe file name");
             }
+            write(subfolder.resolve(name), out -> out.write(entry.getValue()));
+            names.add(name);
         }
         return names;
     }
 
     Optional<Path> file(String id, String name) {
-        if (!SAFE_NAME.matcher(name).matches()) {
-            return Optional.empty();
-        }
-        return existing(folder(id).resolve(FILES).resolve(name));
+        return inResult(id, FILES, name);
     }
 
     Optional<Path> resultJson(String id) {
@@ -171,10 +169,15 @@ final class JobStore {
     }
 
     Optional<Path> plot(String id, String name) {
+        return inResult(id, PLOTS, name);
+    }
+
+    /** {@code subfolder/name} of the job's folder, where it exists and the name is a plain file name. */
+    private Optional<Path> inResult(String id, String subfolder, String name) {
         if (!SAFE_NAME.matcher(name).matches()) {
             return Optional.empty();
         }
-        return existing(folder(id).resolve(PLOTS).resolve(name));
+        return existing(folder(id).resolve(subfolder).resolve(name));
     }
 
     /** Removes the job's folder and everything in it. */
