@@ -1,9 +1,8 @@
 package dwiseneuro.serve.api;
 
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import dwiseneuro.serve.clip.FrameRange;
 import dwiseneuro.serve.ensemble.Manifest;
 
 /**
@@ -16,11 +15,9 @@ import dwiseneuro.serve.ensemble.Manifest;
  */
 public record ResponseSelection(String range, boolean normalize) {
 
-    private static final Pattern RANGE = Pattern.compile("\\s*(\\d*)\\s*:\\s*(\\d*)\\s*");
-
     /** Fails with 400 on a malformed range, before any inference runs. */
     public ResponseSelection {
-        if (range != null && !range.isBlank() && !RANGE.matcher(range).matches()) {
+        if (range != null && !range.isBlank() && !FrameRange.wellFormed(range)) {
             throw new ProblemException(400, "frames must be START:END (0-based, END exclusive, e.g. 30:90 or 30:), got '"
                     + range + "'");
         }
@@ -47,19 +44,14 @@ public record ResponseSelection(String range, boolean normalize) {
         if (range == null || range.isBlank()) {
             return new int[] {0, frames};
         }
-        Matcher m = RANGE.matcher(range);
-        m.matches();
-        long start = m.group(1).isEmpty() ? 0 : parse(m.group(1));
-        long end = m.group(2).isEmpty() ? frames : parse(m.group(2));
+        long[] startEnd = FrameRange.bounds(range, frames);
+        long start = startEnd[0];
+        long end = startEnd[1];
         if (start >= end || end > frames) {
             throw new ProblemException(422, "frames=" + range + " is not a non-empty range inside the clip's "
                     + frames + " frames (0:" + frames + ")");
         }
         return new int[] {(int) start, (int) end};
-    }
-
-    private static long parse(String digits) {
-        return digits.length() > 10 ? Long.MAX_VALUE : Long.parseLong(digits);
     }
 
     /** The selected columns of {@code values} (neurons x frames, C order), normalised when asked for. */

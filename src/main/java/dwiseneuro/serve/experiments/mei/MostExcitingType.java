@@ -10,6 +10,7 @@ import jakarta.inject.Singleton;
 
 import dwiseneuro.serve.ServeConfig;
 import dwiseneuro.serve.batching.InferenceScheduler;
+import dwiseneuro.serve.clip.FrameRange;
 import dwiseneuro.serve.clip.WindowPlan;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.Experiment;
@@ -138,12 +139,12 @@ public class MostExcitingType extends SpecType<MostExcitingSpec> {
         if (range == null || range.isBlank()) {
             return new int[] {firstEnd, length};
         }
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*(\\d*)\\s*:\\s*(\\d*)\\s*").matcher(range);
-        if (!m.matches()) {
+        if (!FrameRange.wellFormed(range)) {
             throw new SpecException("frames", "must be START:END (0-based, END exclusive, e.g. 30:40 or 30:), got '" + range + "'");
         }
-        long start = m.group(1).isEmpty() ? 0 : Long.parseLong(m.group(1).substring(0, Math.min(10, m.group(1).length())));
-        long end = m.group(2).isEmpty() ? length : Long.parseLong(m.group(2).substring(0, Math.min(10, m.group(2).length())));
+        long[] startEnd = FrameRange.bounds(range, length);
+        long start = startEnd[0];
+        long end = startEnd[1];
         if (start >= end || end > length) {
             throw new SpecException("frames", "'" + range + "' is not a non-empty range inside the stimulus's " + length
                     + " frames (length)");
