@@ -13,9 +13,12 @@ import ai.djl.ndarray.types.Shape;
 import dwiseneuro.serve.batching.DeviceGradient;
 import dwiseneuro.serve.batching.InferenceScheduler;
 import dwiseneuro.serve.batching.Priority;
+import dwiseneuro.serve.clip.Clip;
+import dwiseneuro.serve.clip.InputStacker;
 import dwiseneuro.serve.ensemble.Manifest;
 import dwiseneuro.serve.experiments.ExperimentContext;
 import dwiseneuro.serve.experiments.protocol.Behavior;
+import dwiseneuro.serve.experiments.protocol.Trials;
 
 /**
  * The model's objective for the optimiser: each start's video becomes a model input on the device (the
@@ -52,15 +55,11 @@ final class ModelObjective implements Objective, AutoCloseable {
         this.top = (input.height() - height) / 2;
         this.left = (input.width() - width) / 2;
         this.state = arrays.newSubManager();
-        int plane = input.height() * input.width();
-        float[] values = new float[input.channels() * frames * plane];
-        java.util.Arrays.fill(values, 0, frames * plane, input.padFillValue());
-        double[][] traces = {behavior.behavior(), behavior.pupilCenter()};
-        for (int channel = 1; channel < input.channels(); channel++) {
-            double value = traces[(channel - 1) / 2][(channel - 1) % 2];
-            java.util.Arrays.fill(values, channel * frames * plane, (channel + 1) * frames * plane, (float) value);
-        }
-        this.background = state.create(values, new Shape(input.channels(), frames, input.height(), input.width()));
+        // The model input as the service stacks a clip's (the video's place is overwritten per start).
+        Clip blank = new Clip(height, width, frames, new float[height * width * frames], behavior.behaviorTrace(frames),
+                behavior.pupilCenterTrace(frames));
+        float[] values = new InputStacker(input.height(), input.width(), input.padFillValue()).stack(blank);
+        this.background = state.create(values, new Shape(InputStacker.CHANNELS, frames, input.height(), input.width()));
     }
 
     @Override
@@ -75,7 +74,7 @@ final class ModelObjective implements Objective, AutoCloseable {
             float[] values = new float[starts];
             NDList gradients = new NDList(starts);
             for (int s = 0; s < starts; s++) {
-                DeviceGradient answer = MostExciting.await(context, submissions.get(s).answer());
+                DeviceGradient answer = Trials.await(submissions.get(s).answer(), context);
                 answers.add(answer);
                 values[s] = answer.objective();
                 gradients.add(answer.gradient());

@@ -5,10 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import ai.djl.ndarray.NDManager;
 import dwiseneuro.serve.batching.InferenceScheduler;
@@ -20,6 +16,7 @@ import dwiseneuro.serve.experiments.ExperimentResult;
 import dwiseneuro.serve.experiments.ResultBuilder;
 import dwiseneuro.serve.experiments.protocol.Behavior;
 import dwiseneuro.serve.experiments.protocol.Luminance;
+import dwiseneuro.serve.experiments.protocol.Trials;
 import dwiseneuro.serve.experiments.stimulus.Aperture;
 import dwiseneuro.serve.experiments.stimulus.StimulusFiles;
 import dwiseneuro.serve.experiments.stimulus.StimulusVideo;
@@ -31,8 +28,6 @@ import dwiseneuro.serve.experiments.stimulus.StimulusVideo;
  * their mean ensemble response over the target frames.
  */
 final class MostExciting implements Experiment {
-
-    private static final long WAIT_SLICE_MS = 200;
 
     /** A natural clip to compare with: its video (height, width, frames) and frame count. */
     record Natural(float[] video, int frames) {
@@ -211,7 +206,7 @@ final class MostExciting implements Experiment {
     private float[] responses(ExperimentContext context, float[] video, int frames) throws InterruptedException {
         Clip clip = new Clip(settings.height(), settings.width(), frames, video, behavior.behaviorTrace(frames),
                 behavior.pupilCenterTrace(frames));
-        return await(context, context.responses(clip));
+        return Trials.await(context.responses(clip), context);
     }
 
     /** The objective on each natural clip, the best of them, and how much the optimum beats it. */
@@ -249,21 +244,6 @@ final class MostExciting implements Experiment {
         result.put("natural", out);
         context.log(String.format(Locale.ROOT, "natural clips: best objective %.5g (clip %d); the optimum %.5g",
                 values[bestClip], bestClip, optimum));
-    }
-
-    /** Waits for {@code future} a slice at a time, so that a cancelled job stops waiting; unwraps its failure. */
-    static <T> T await(ExperimentContext context, CompletableFuture<T> future) throws InterruptedException {
-        while (true) {
-            context.checkCancelled();
-            try {
-                return future.get(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                // still running
-            } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
-            }
-        }
     }
 
     private double rmsContrast(float[] video) {

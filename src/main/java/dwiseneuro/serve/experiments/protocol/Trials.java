@@ -17,6 +17,8 @@ import dwiseneuro.serve.experiments.ExperimentContext;
  */
 public final class Trials {
 
+    private static final long WAIT_SLICE_MS = 200;
+
     /** Receives clip {@code index}'s responses (neurons x frames, C order). */
     public interface Reducer {
         void accept(int index, float[] responses);
@@ -43,11 +45,14 @@ public final class Trials {
         }
     }
 
-    /** Waits for one clip, noticing cancellation every second. */
-    private static float[] await(CompletableFuture<float[]> future, ExperimentContext context) throws InterruptedException {
+    /**
+     * Waits for {@code future} a slice at a time, so that a cancelled job stops waiting; rethrows its
+     * failure unwrapped.
+     */
+    public static <T> T await(CompletableFuture<T> future, ExperimentContext context) throws InterruptedException {
         while (true) {
             try {
-                return future.get(1, java.util.concurrent.TimeUnit.SECONDS);
+                return future.get(WAIT_SLICE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
                 context.checkCancelled();
             } catch (ExecutionException e) {
