@@ -232,16 +232,9 @@ def convert_ensemble(source: Path, out_dir: Path, form: str = DEFAULT_FORM, dtyp
 
 def eager_model_of(path: Path, entry: Dict[str, Any]) -> torch.nn.Module:
     """The eval float32 DwiseNeuro of a member file, from its weights and the manifest's nn_module."""
-    if not path.is_file():
-        raise EnsembleError(f"{path}: member file listed in the manifest is missing")
-    if "nn_module" not in entry:
+    if path.is_file() and "nn_module" not in entry:
         raise EnsembleError(f"{path}: the manifest has no nn_module for this member")
-    if entry.get("sha256") and sha256_of(path) != entry["sha256"]:
-        raise EnsembleError(f"{path}: sha256 differs from the manifest (corrupt or replaced file)")
-    try:
-        module = torch.jit.load(str(path), map_location="cpu")
-    except Exception as error:
-        raise EnsembleError(f"{path}: not a loadable TorchScript file ({error})") from error
+    module = load_member(path, entry)
     model = DwiseNeuro(**entry["nn_module"])
     try:
         model.load_state_dict(members.plain_state_dict(module, entry.get("form", "plain")), strict=True)
@@ -320,14 +313,17 @@ def load_ensemble(folder: Path, verify_checksums: bool = True) -> Ensemble:
     manifest = read_manifest(folder)
     members = []
     for member in manifest["members"]:
-        path = folder / member["file"]
-        if not path.is_file():
-            raise EnsembleError(f"{path}: member file listed in the manifest is missing")
-        if verify_checksums and member.get("sha256") and sha256_of(path) != member["sha256"]:
-            raise EnsembleError(f"{path}: sha256 differs from the manifest (corrupt or replaced file)")
-        try:
-            module = torch.jit.load(str(path), map_location="cpu")
-        except Exception as error:
-            raise EnsembleError(f"{path}: not a loadable TorchScript file ({error})") from error
-        members.append(module.eval())
+        members.append(load_member(folder / member["file"], member, verify_checksums).eval())
     return Ensemble(folder=folder, manifest=manifest, members=members)
+
+
+def load_member(path: Path, entry: Dict[str, Any], verify_checksum: bool = True) -> torch.jit.ScriptModule:
+    """A member file as its manifest entry lists it: present, its sha256 as recorded, loadable."""
+    if not path.is_file():
+        raise EnsembleError(f"{path}: member file listed in the manifest is missing")
+    if verify_checksum and entry.get("sha256") and sha256_of(path) != entry["sha256"]:
+        raise EnsembleError(f"{path}: sha256 differs from the manifest (corrupt or replaced file)")
+    try:
+        return torch.jit.load(str(path), map_location="cpu")
+    except Exception as error:
+        raise EnsembleError(f"{path}: not a loadable TorchScript file ({error})") from error
