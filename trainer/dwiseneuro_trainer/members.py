@@ -115,6 +115,11 @@ def _relative(actual: torch.Tensor, expected: torch.Tensor) -> float:
     return float((actual.double() - expected.double()).abs().max()) / (scale if scale > 0 else 1.0)
 
 
+def _windows(model: DwiseNeuro, size, generator: torch.Generator) -> torch.Tensor:
+    """Two random model inputs (2, 5, 16, H, W) in raw pixel units."""
+    return torch.rand((2, model.core.stem[0].in_channels, 16, size[1], size[0]), generator=generator) * 255
+
+
 def _outputs(module, x: torch.Tensor, readouts: int) -> List[torch.Tensor]:
     with torch.no_grad():
         features = module.features(x)
@@ -148,7 +153,7 @@ def verify(model: DwiseNeuro, member: torch.jit.ScriptModule, size, name: str,
     (A full-size member's input gradient, summed in another order by the inference form, was 6.6e-5
     from float64 where the eager float32 one was 2.4e-5: both float32 rounding.)"""
     generator = torch.Generator().manual_seed(0)
-    x = torch.rand((2, model.core.stem[0].in_channels, 16, size[1], size[0]), generator=generator) * 255
+    x = _windows(model, size, generator)
     readouts = len(model.readouts)
     mouse = readouts - 1
     neurons = model.readouts[mouse].out_features
@@ -177,8 +182,7 @@ def verify(model: DwiseNeuro, member: torch.jit.ScriptModule, size, name: str,
 def half_precision_error(model: DwiseNeuro, member: torch.jit.ScriptModule, size) -> Optional[float]:
     """Relative error of a half-precision member's readouts against the float32 eager model, or None
     where this torch has no CPU kernels for that dtype (float16 on torch 1.13)."""
-    generator = torch.Generator().manual_seed(1)
-    x = torch.rand((2, model.core.stem[0].in_channels, 16, size[1], size[0]), generator=generator) * 255
+    x = _windows(model, size, torch.Generator().manual_seed(1))
     readouts = len(model.readouts)
     try:
         actual = _outputs(member, x, readouts)
@@ -192,10 +196,10 @@ def half_precision_error(model: DwiseNeuro, member: torch.jit.ScriptModule, size
 def plain_state_dict(module: torch.nn.Module, form: str) -> dict:
     """DwiseNeuro's state_dict from a member file's module: new plain members hold it under `net.`,
     legacy exports (the scripted DwiseNeuro itself) at the top level."""
-    state = module.state_dict()
     if form == "inference":
         from .inference_form import plain_state_dict_of
         return plain_state_dict_of(module)
+    state = module.state_dict()
     if any(key.startswith("net.") for key in state):
         return {key[len("net."):]: value for key, value in state.items() if key.startswith("net.")}
     return dict(state)
