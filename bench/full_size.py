@@ -19,13 +19,8 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "trainer")]
-from dwiseneuro_trainer import configs  # noqa: E402
-from dwiseneuro_trainer.full_size import TINY  # noqa: E402  (the dry-run size: two mice)
+from dwiseneuro_trainer import full_size  # noqa: E402
 from dwiseneuro_trainer.model import DwiseNeuro, init_weights  # noqa: E402
-
-
-def kwargs(tiny: bool):
-    return dict(TINY) if tiny else configs.model_kwargs(configs.true_batch_001())
 
 
 def model(model_kwargs, seed: int) -> DwiseNeuro:
@@ -36,13 +31,13 @@ def model(model_kwargs, seed: int) -> DwiseNeuro:
 
 
 def write_member(out: Path, tiny: bool = False) -> Path:
-    torch.jit.script(model(kwargs(tiny), 0)).save(str(out))
+    torch.jit.script(model(full_size.model_kwargs(tiny=tiny), 0)).save(str(out))
     return out
 
 
 def write_ensemble(out: Path, members: int = 2, form: str = None, tiny: bool = False) -> Path:
     """An ensemble folder of `members` folds, through `trainer export` (and its manifest)."""
-    model_kwargs = kwargs(tiny)
+    model_kwargs = full_size.model_kwargs(tiny=tiny)
     with tempfile.TemporaryDirectory(prefix="full-size-experiment-") as tmp:
         experiment = Path(tmp) / ("tiny_random" if tiny else "true_batch_001_random")
         for fold in range(members):
